@@ -1,0 +1,55 @@
+# SPDX-FileCopyrightText: 2026-present The aimlapi-haystack authors
+#
+# SPDX-License-Identifier: Apache-2.0
+"""Everything about AI/ML API that is not about Haystack: settings, clients, errors, finish reasons and cost."""
+
+from .clients import AIMLAPIClient, AsyncAIMLAPIClient, build_async_client, build_client, client_options
+from .cost import COST_META_KEY, CREDITS_PER_USD, add_costs, cost_from_body, cost_from_model
+from .errors import StreamInterruptedError, describe_status_error, error_message_from_body
+from .finish_reasons import PROVIDER_FINISH_REASON_META_KEY, normalize_finish_reason
+from .settings import (
+    API_KEY_ENV,
+    ATTRIBUTION_HEADERS,
+    BASE_URL_ENV,
+    DEFAULT_BASE_URL,
+    MAX_RETRIES_ENV,
+    TIMEOUT_ENV,
+    default_api_key,
+    merge_headers,
+    resolve_api_key,
+    resolve_base_url,
+    resolve_max_retries,
+    resolve_timeout,
+    validate_base_url,
+)
+
+__all__ = [
+    "API_KEY_ENV",
+    "ATTRIBUTION_HEADERS",
+    "BASE_URL_ENV",
+    "COST_META_KEY",
+    "CREDITS_PER_USD",
+    "DEFAULT_BASE_URL",
+    "MAX_RETRIES_ENV",
+    "PROVIDER_FINISH_REASON_META_KEY",
+    "TIMEOUT_ENV",
+    "AIMLAPIClient",
+    "AsyncAIMLAPIClient",
+    "StreamInterruptedError",
+    "add_costs",
+    "build_async_client",
+    "build_client",
+    "client_options",
+    "cost_from_body",
+    "cost_from_model",
+    "default_api_key",
+    "describe_status_error",
+    "error_message_from_body",
+    "merge_headers",
+    "normalize_finish_reason",
+    "resolve_api_key",
+    "resolve_base_url",
+    "resolve_max_retries",
+    "resolve_timeout",
+    "validate_base_url",
+]

@@ -1,0 +1,49 @@
+# SPDX-FileCopyrightText: 2026-present The aimlapi-haystack authors
+#
+# SPDX-License-Identifier: Apache-2.0
+"""AI/ML API's cost figures, read from a response body's `meta.usage` block."""
+
+from collections.abc import Mapping
+from typing import Any
+
+COST_META_KEY = "cost"
+"""Meta key every component puts AI/ML API's cost under: `{"credits_used": int, "usd_spent": float}`."""
+
+CREDITS_PER_USD = 2_000_000
+
+
+def cost_from_body(body: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """
+    The cost block of a response body (or of the last chunk of a stream), or `None` when it has none.
+
+    `usd_spent` is derived from `credits_used` when only the latter is present (2,000,000 credits = 1 USD).
+    """
+    if not body:
+        return None
+    meta = body.get("meta")
+    usage = meta.get("usage") if isinstance(meta, Mapping) else None
+    if not isinstance(usage, Mapping):
+        return None
+    credits_used = usage.get("credits_used")
+    usd_spent = usage.get("usd_spent")
+    if credits_used is None and usd_spent is None:
+        return None
+    if usd_spent is None and isinstance(credits_used, int | float):
+        usd_spent = credits_used / CREDITS_PER_USD
+    return {"credits_used": credits_used, "usd_spent": usd_spent}
+
+
+def cost_from_model(obj: Any) -> dict[str, Any] | None:
+    """The cost block of an `openai` response model, which keeps unknown top-level keys in `model_extra`."""
+    return cost_from_body(getattr(obj, "model_extra", None))
+
+
+def add_costs(costs: list[dict[str, Any] | None]) -> dict[str, Any] | None:
+    """The sum of several cost blocks (one per request of a batched component), or `None` if none had any."""
+    present = [cost for cost in costs if cost]
+    if not present:
+        return None
+    return {
+        "credits_used": sum(cost.get("credits_used") or 0 for cost in present),
+        "usd_spent": sum(cost.get("usd_spent") or 0.0 for cost in present),
+    }

@@ -1,0 +1,128 @@
+# SPDX-FileCopyrightText: 2026-present The aimlapi-haystack authors
+#
+# SPDX-License-Identifier: Apache-2.0
+"""Where each component reads its AI/ML API settings from: arguments first, then the environment, then defaults."""
+
+import os
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from haystack.utils import Secret
+
+DEFAULT_BASE_URL = "https://api.aimlapi.com/v1"
+DEFAULT_TIMEOUT_SECONDS = 30.0
+DEFAULT_MAX_RETRIES = 5
+
+API_KEY_ENV = "AIMLAPI_API_KEY"
+BASE_URL_ENV = "AIMLAPI_BASE_URL"
+TIMEOUT_ENV = "AIMLAPI_TIMEOUT"
+MAX_RETRIES_ENV = "AIMLAPI_MAX_RETRIES"
+# Haystack's OpenAI components read these; a pipeline that already sets them keeps working here.
+OPENAI_TIMEOUT_ENV = "OPENAI_TIMEOUT"
+OPENAI_MAX_RETRIES_ENV = "OPENAI_MAX_RETRIES"
+
+# AI/ML API attributes traffic by these headers. They are set on the client, so every request carries them, and a
+# user's own `extra_headers` replace them key by key.
+ATTRIBUTION_HEADERS: Mapping[str, str] = {
+    "HTTP-Referer": "https://github.com/aimlapi/aimlapi-haystack",
+    "X-Title": "Haystack",
+}
+
+
+def default_api_key() -> Secret:
+    """The key every component reads by default: the `AIMLAPI_API_KEY` environment variable."""
+    return Secret.from_env_var(API_KEY_ENV)
+
+
+def resolve_base_url(api_base_url: str | None) -> str:
+    """
+    The base URL a component talks to: the argument, else `AIMLAPI_BASE_URL`, else AI/ML API's own.
+
+    Called at construction so that `to_dict` records the URL actually used. It does not validate: a saved pipeline
+    must always load, so `validate_base_url` runs when the client is built.
+    """
+    if api_base_url:
+        return api_base_url
+    return os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
+
+
+def validate_base_url(url: str) -> str:
+    """Check that `url` is an absolute http(s) URL and return it without a trailing slash."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(
+            f"api_base_url {url!r} is not an absolute http(s) URL. Pass something like {DEFAULT_BASE_URL!r}, "
+            f"or set {BASE_URL_ENV} to one."
+        )
+    return url.rstrip("/")
+
+
+def _env_number(names: tuple[str, ...], cast: type[float] | type[int]) -> tuple[str, float | int] | None:
+    for name in names:
+        raw = os.environ.get(name)
+        if raw is None or raw.strip() == "":
+            continue
+        try:
+            return name, cast(raw)
+        except ValueError:
+            kind = "a whole number" if cast is int else "a number"
+            raise ValueError(f"The environment variable {name}={raw!r} is not {kind}.") from None
+    return None
+
+
+def resolve_timeout(timeout: float | None) -> float:
+    """The request timeout in seconds: the argument, else `AIMLAPI_TIMEOUT`, else `OPENAI_TIMEOUT`, else 30."""
+    source, value = "timeout", timeout
+    if value is None:
+        found = _env_number((TIMEOUT_ENV, OPENAI_TIMEOUT_ENV), float)
+        source, value = found if found else ("default", DEFAULT_TIMEOUT_SECONDS)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ValueError(f"{source} must be a positive number of seconds, got {value!r}.")
+    return float(value)
+
+
+def resolve_max_retries(max_retries: int | None) -> int:
+    """How often a failed request is retried: the argument, else `AIMLAPI_MAX_RETRIES`, else `OPENAI_MAX_RETRIES`,
+    else 5."""
+    source, value = "max_retries", max_retries
+    if value is None:
+        found: tuple[str, Any] | None = _env_number((MAX_RETRIES_ENV, OPENAI_MAX_RETRIES_ENV), int)
+        source, value = found if found else ("default", DEFAULT_MAX_RETRIES)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{source} must be a whole number of retries >= 0, got {value!r}.")
+    return value
+
+
+def resolve_api_key(api_key: Secret) -> str:
+    """The key's value, or a `ValueError` that says where the component looked for it."""
+    if not isinstance(api_key, Secret):
+        raise TypeError(
+            f"api_key must be a haystack.utils.Secret, got {type(api_key).__name__}. "
+            f"Use Secret.from_env_var({API_KEY_ENV!r}) or Secret.from_token(...)."
+        )
+    try:
+        value = api_key.resolve_value()
+    except ValueError:
+        # A strict env-var Secret raises its own terse error when the variable is unset; ours says what to do.
+        value = None
+    if not value:
+        env_vars = getattr(api_key, "_env_vars", None)
+        where = f"the environment variable {' or '.join(env_vars)}" if env_vars else "the Secret passed as api_key"
+        raise ValueError(
+            f"No AI/ML API key found in {where}. Create a key at https://aimlapi.com/app/keys and export "
+            f"{API_KEY_ENV}=<your key>, or pass api_key=Secret.from_token(...)."
+        )
+    if not isinstance(value, str):
+        raise TypeError("api_key must resolve to a string.")
+    return value
+
+
+def merge_headers(extra_headers: Mapping[str, Any] | None) -> dict[str, str]:
+    """Attribution headers with the user's `extra_headers` on top, compared without regard to case."""
+    merged = dict(ATTRIBUTION_HEADERS)
+    for name, value in (extra_headers or {}).items():
+        for existing in [key for key in merged if key.lower() == str(name).lower()]:
+            del merged[existing]
+        merged[str(name)] = str(value)
+    return merged

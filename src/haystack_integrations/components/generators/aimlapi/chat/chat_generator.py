@@ -1,0 +1,475 @@
+# SPDX-FileCopyrightText: 2026-present The aimlapi-haystack authors
+#
+# SPDX-License-Identifier: Apache-2.0
+
+import asyncio
+import inspect
+import threading
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+from haystack import component, logging
+from haystack.components.generators.chat import OpenAIChatGenerator
+from haystack.components.generators.chat.openai import _check_finish_reason
+from haystack.dataclasses import (
+    ChatMessage,
+    ChatRole,
+    ComponentInfo,
+    StreamingCallbackT,
+    SyncStreamingCallbackT,
+    select_streaming_callback,
+)
+from haystack.dataclasses.streaming_chunk import _invoke_streaming_callback
+from haystack.tools import ToolsType, flatten_tools_or_toolsets
+from haystack.utils import Secret
+from openai import APIError
+from openai.lib._pydantic import to_strict_json_schema
+from openai.resources.chat.completions import Completions
+from pydantic import BaseModel
+
+from haystack_integrations.common.aimlapi import (
+    build_async_client,
+    build_client,
+    client_options,
+    default_api_key,
+    resolve_base_url,
+)
+
+from .conversions import REASONING_DETAILS_KEY, StreamAssembler, convert_completion_to_message
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "openai/gpt-5-chat-latest"
+
+# Keys of the request that belong to the component, not to `generation_kwargs` or `extra_body`.
+_COMPONENT_OWNED_KEYS = ("model", "messages", "stream", "n")
+# `tool_choice` values that name no particular tool.
+_GENERIC_TOOL_CHOICES = ("auto", "none", "required", "any")
+# Errors the `openai` stream iterator raises when the stream itself breaks (JSONDecodeError is a ValueError).
+_STREAM_ERRORS = (APIError, ValueError)
+
+
+@cache
+def _typed_parameters() -> frozenset[str]:
+    """Keyword arguments the `openai` SDK's `chat.completions.create()` accepts; the rest must go in the body."""
+    return frozenset(inspect.signature(Completions.create).parameters) - {"self"}
+
+
+def _validate_messages(messages: Any) -> list[ChatMessage]:
+    if messages is None:
+        raise TypeError("messages is None. Pass a list of ChatMessage, e.g. [ChatMessage.from_user('Hi')], or a str.")
+    if isinstance(messages, str):
+        if not messages.strip():
+            raise ValueError("messages is an empty string. Pass the text of the user's message.")
+        return [ChatMessage.from_user(messages)]
+    if not isinstance(messages, list | tuple):
+        raise TypeError(
+            f"messages must be a list of ChatMessage or a str, got {type(messages).__name__}. "
+            "Wrap plain text with ChatMessage.from_user(...)."
+        )
+    if not messages:
+        raise ValueError("messages is empty. Pass at least one ChatMessage, e.g. [ChatMessage.from_user('Hi')].")
+    for position, message in enumerate(messages):
+        if not isinstance(message, ChatMessage):
+            raise TypeError(
+                f"messages[{position}] is a {type(message).__name__}, not a ChatMessage. "
+                "Build messages with ChatMessage.from_user(...), ChatMessage.from_system(...) and so on."
+            )
+    return list(messages)
+
+
+def _pydantic_to_response_format(model: type[BaseModel]) -> dict[str, Any]:
+    return {
+        "type": "json_schema",
+        "json_schema": {"name": model.__name__, "strict": True, "schema": to_strict_json_schema(model)},
+    }
+
+
+def _check_tool_choice(tool_choice: Any, tool_names: set[str]) -> None:
+    if tool_choice is None:
+        return
+    if not tool_names and tool_choice != "none":
+        raise ValueError(
+            f"generation_kwargs['tool_choice'] is {tool_choice!r}, but no tools are offered. "
+            "Pass tools=[...] or remove tool_choice."
+        )
+    name = None
+    if isinstance(tool_choice, str) and tool_choice not in _GENERIC_TOOL_CHOICES:
+        name = tool_choice
+    elif isinstance(tool_choice, Mapping):
+        function = tool_choice.get("function")
+        name = function.get("name") if isinstance(function, Mapping) else tool_choice.get("name")
+    if name is not None and name not in tool_names:
+        raise ValueError(
+            f"generation_kwargs['tool_choice'] names the tool {name!r}, which is not among the tools offered "
+            f"({', '.join(sorted(tool_names))}). Use one of those names, or 'auto'."
+        )
+
+
+@component
+class AIMLAPIChatGenerator(OpenAIChatGenerator):
+    """
+    Chat with any of AI/ML API's models (OpenAI, Anthropic, Google, DeepSeek, Qwen, ...) from Haystack.
+
+    Usage example:
+    ```python
+    from haystack.dataclasses import ChatMessage
+    from haystack_integrations.components.generators.aimlapi import AIMLAPIChatGenerator
+
+    generator = AIMLAPIChatGenerator(model="openai/gpt-5-chat-latest")  # reads AIMLAPI_API_KEY
+    result = generator.run([ChatMessage.from_user("What is the capital of France?")])
+    reply = result["replies"][0]
+    print(reply.text)           # The capital of France is Paris.
+    print(reply.meta["cost"])   # {'credits_used': 248, 'usd_spent': 0.000124}
+    ```
+
+    It is Haystack's `OpenAIChatGenerator` pointed at `https://api.aimlapi.com/v1`, with what AI/ML API adds:
+
+    - `generation_kwargs` that the `openai` SDK does not know (`provider`, `reasoning`, `thinking`,
+      `enable_thinking`, `top_k`, `web_search_options`, ...) travel at the top level of the JSON body, as does a
+      user's own `extra_body`;
+    - streams ask for usage, so streamed replies carry `usage` and AI/ML API's `cost` like non-streamed ones;
+    - reasoning (`reasoning_content`, or `reasoning` and `reasoning_details`) becomes the reply's
+      `ReasoningContent` and `StreamingChunk.reasoning`; `reasoning_details` go back to the model in later turns;
+    - finish reasons are translated into Haystack's vocabulary (`end_turn` -> `stop`, `max_tokens` -> `length`,
+      `tool_use` -> `tool_calls`); the upstream's own stays in `meta["provider_finish_reason"]`;
+    - a stream that breaks or closes early raises `StreamInterruptedError` rather than passing as a reply;
+    - errors carry AI/ML API's own message, e.g. "You've run out of credits".
+
+    Each reply's meta holds `model`, `index`, `finish_reason`, `provider_finish_reason`, `usage` and `cost`
+    (`{"credits_used": int, "usd_spent": float}`), plus `completion_start_time` for streamed replies.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: Secret = default_api_key(),  # noqa: B008
+        model: str = DEFAULT_MODEL,
+        streaming_callback: StreamingCallbackT | None = None,
+        api_base_url: str | None = None,
+        generation_kwargs: dict[str, Any] | None = None,
+        tools: ToolsType | None = None,
+        tools_strict: bool = False,
+        timeout: float | None = None,
+        extra_headers: dict[str, Any] | None = None,
+        max_retries: int | None = None,
+        http_client_kwargs: dict[str, Any] | None = None,
+    ) -> None:
+        """
+        Creates an AIMLAPIChatGenerator. Nothing is sent and no client is built until the first run or `warm_up()`.
+
+        :param api_key: The AI/ML API key. Read from the `AIMLAPI_API_KEY` environment variable by default. A
+            missing key fails at warm-up with a `ValueError` naming the variable.
+        :param model: The model id, e.g. `openai/gpt-5-chat-latest`, `anthropic/claude-sonnet-4.5`,
+            `google/gemini-2.5-flash`, `deepseek/deepseek-r1`. `aimlapi-haystack models` lists them.
+        :param streaming_callback: Called with each `StreamingChunk` as it arrives; sync for `run`, sync or async
+            for `run_async`. Setting it makes every call stream.
+        :param api_base_url: The API's base URL. Defaults to the `AIMLAPI_BASE_URL` environment variable, then
+            `https://api.aimlapi.com/v1`. Resolved here, so `to_dict` records the URL in use. Any
+            OpenAI-compatible server works.
+        :param generation_kwargs: Request parameters: OpenAI's (`temperature`, `max_tokens`, `response_format`,
+            `tool_choice`, `stream_options`, ...) and AI/ML API's own (`provider`, `reasoning`, `thinking`,
+            `enable_thinking`, `thinking_budget`, `top_k`, `min_p`, `repetition_penalty`, `web_search_options`,
+            `normalize_tool_schemas`, ...). `response_format` may be a Pydantic model. `extra_body` is merged into
+            the JSON body. `model`, `messages`, `stream` and `n` are the component's own: `stream` follows the
+            presence of a streaming callback.
+        :param tools: Tools (or Toolsets) the model may call.
+        :param tools_strict: Ask for strict schema adherence in tool calls. The schemas sent are made strict
+            recursively; the `Tool`s passed in are not modified.
+        :param timeout: Seconds before a request (or a silent stream) times out. Defaults to `AIMLAPI_TIMEOUT`,
+            then `OPENAI_TIMEOUT`, then 30.
+        :param extra_headers: Headers added to every request. They replace the attribution headers
+            (`HTTP-Referer`, `X-Title`) of the same name.
+        :param max_retries: How often a request failing with 408, 409, 429 or 5xx, or a connection error, is
+            retried, honouring `Retry-After`. Defaults to `AIMLAPI_MAX_RETRIES`, then `OPENAI_MAX_RETRIES`, then 5.
+            400, 401 and 403 are never retried.
+        :param http_client_kwargs: Keyword arguments for the `httpx.Client` / `httpx.AsyncClient` (proxies,
+            limits, a transport, ...).
+        """
+        super(AIMLAPIChatGenerator, self).__init__(  # noqa: UP008  # @component re-creates the class
+            api_key=api_key,
+            model=model,
+            streaming_callback=streaming_callback,
+            api_base_url=resolve_base_url(api_base_url),
+            generation_kwargs=generation_kwargs,
+            timeout=timeout,
+            max_retries=max_retries,
+            tools=tools,
+            tools_strict=tools_strict,
+            http_client_kwargs=http_client_kwargs,
+        )
+        self.extra_headers = extra_headers
+        self._client_lock = threading.Lock()
+
+    # --- clients ---------------------------------------------------------------------------------------------
+    # The parent builds plain `openai` clients from `_client_kwargs()`. These builders use clients whose errors
+    # carry AI/ML API's message, resolve AI/ML API's environment variables, and (for `warm_up`) hold a lock so that
+    # threads sharing one instance build exactly one client.
+
+    def _client_kwargs(self) -> dict[str, Any]:
+        assert self.api_base_url is not None  # resolved in __init__  # noqa: S101
+        return client_options(
+            api_key=self.api_key,
+            api_base_url=self.api_base_url,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+            extra_headers=self.extra_headers,
+        )
+
+    def warm_up(self) -> None:
+        """Builds the synchronous client: checks the key, URL, timeout and retries. Safe to call from threads."""
+        if self.client is None:
+            with self._client_lock:
+                if self.client is None:
+                    self.client = build_client(self._client_kwargs(), self.http_client_kwargs)
+
+    async def warm_up_async(self) -> None:
+        """Builds the asynchronous client on the running event loop."""
+        if self.async_client is None:
+            self.async_client = build_async_client(self._client_kwargs(), self.http_client_kwargs)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Clients hold sockets and locks; a copy (Agent.clone(), deepcopy, pickling for multiprocessing) builds its
+        # own on first use.
+        state = self.__dict__.copy()
+        state["client"] = None
+        state["async_client"] = None
+        state.pop("_client_lock", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._client_lock = threading.Lock()
+
+    # --- serialization -----------------------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """
+        Serializes the component. The key is stored as a reference to its environment variable, never its value.
+
+        :returns: The component as a dictionary.
+        """
+        data = super(AIMLAPIChatGenerator, self).to_dict()  # noqa: UP008
+        init_parameters = data["init_parameters"]
+        init_parameters.pop("organization", None)  # AI/ML API has no organizations
+        init_parameters["extra_headers"] = self.extra_headers
+        return data
+
+    # --- requests ------------------------------------------------------------------------------------------------
+
+    def _prepare_api_call(
+        self,
+        *,
+        messages: list[ChatMessage],
+        streaming_callback: StreamingCallbackT | None = None,
+        generation_kwargs: dict[str, Any] | None = None,
+        tools: ToolsType | None = None,
+        tools_strict: bool | None = None,
+    ) -> dict[str, Any]:
+        """The parent's request, adjusted for AI/ML API: see the class docstring."""
+        is_streaming = streaming_callback is not None
+        merged = {**self.generation_kwargs, **(generation_kwargs or {})}
+        run_kwargs = dict(generation_kwargs or {})
+
+        response_format = merged.get("response_format")
+        if is_streaming and isinstance(response_format, type) and issubclass(response_format, BaseModel):
+            # `create()` refuses a Pydantic model; a stream takes the same format as its JSON schema.
+            run_kwargs["response_format"] = _pydantic_to_response_format(response_format)
+        if is_streaming and "stream_options" not in merged:
+            run_kwargs["stream_options"] = {"include_usage": True}
+
+        resolved_tools = tools if tools is not None else self.tools
+        _check_tool_choice(merged.get("tool_choice"), {t.name for t in flatten_tools_or_toolsets(resolved_tools)})
+
+        api_args = super(AIMLAPIChatGenerator, self)._prepare_api_call(  # noqa: UP008
+            messages=messages,
+            streaming_callback=streaming_callback,
+            generation_kwargs=run_kwargs,
+            tools=tools,
+            tools_strict=tools_strict,
+        )
+
+        # The parent spreads generation_kwargs over its own keys; put the component's back.
+        for key in ("model", "messages", "stream"):
+            if key in merged:
+                logger.warning(
+                    "generation_kwargs['{key}'] is ignored: the component sets it (stream follows the presence of a "
+                    "streaming callback).",
+                    key=key,
+                )
+        api_args["model"] = self.model
+        if "messages" in merged:
+            api_args["messages"] = [message.to_openai_dict_format() for message in messages]
+        if api_args["openai_endpoint"] == "parse":
+            api_args.pop("stream", None)
+            api_args.pop("stream_options", None)
+        elif not is_streaming and api_args.pop("stream_options", None) is not None:
+            logger.warning("generation_kwargs['stream_options'] is ignored: this call does not stream.")
+
+        self._add_reasoning_details(messages, api_args["messages"])
+        self._move_untyped_keys_to_body(api_args)
+        return api_args
+
+    @staticmethod
+    def _add_reasoning_details(messages: list[ChatMessage], openai_messages: list[dict[str, Any]]) -> None:
+        # Thinking models that call tools need their earlier reasoning back, verbatim and signed. Haystack's
+        # `to_openai_dict_format` leaves reasoning out, so add it to the assistant messages that carried any.
+        for message, openai_message in zip(messages, openai_messages, strict=True):
+            if message.role is not ChatRole.ASSISTANT or message.reasoning is None:
+                continue
+            details = message.reasoning.extra.get(REASONING_DETAILS_KEY)
+            if details:
+                openai_message[REASONING_DETAILS_KEY] = details
+
+    @staticmethod
+    def _move_untyped_keys_to_body(api_args: dict[str, Any]) -> None:
+        # `create()` takes only the parameters OpenAI defines. AI/ML API's own must travel as top-level JSON keys,
+        # which the SDK sends from `extra_body`. A user's `extra_body` is merged in, never nested.
+        typed = _typed_parameters()
+        body = {key: api_args.pop(key) for key in [k for k in api_args if k not in typed and k != "openai_endpoint"]}
+        user_body = api_args.get("extra_body")
+        if user_body is not None:
+            if not isinstance(user_body, Mapping):
+                raise TypeError(
+                    f"generation_kwargs['extra_body'] must be a dict of JSON fields, got {type(user_body).__name__}."
+                )
+            for key in _COMPONENT_OWNED_KEYS:
+                if key in user_body:
+                    logger.warning("extra_body['{key}'] is ignored: the component sets it.", key=key)
+            body.update({k: v for k, v in user_body.items() if k not in _COMPONENT_OWNED_KEYS})
+        if body:
+            api_args["extra_body"] = body
+        else:
+            api_args.pop("extra_body", None)
+
+    # --- responses -----------------------------------------------------------------------------------------------
+    # The parent's run() converts responses with module-level helpers that drop reasoning and cost and keep raw
+    # finish reasons, and offers no hook between the SDK call and that conversion. So run()/run_async() are
+    # re-implemented here on top of the parent's request builder, with the same signatures.
+
+    @staticmethod
+    def _convert_response(completion: Any) -> list[ChatMessage]:
+        if not completion.choices:
+            raise ValueError(
+                f"AI/ML API answered with no choices (model {completion.model!r}). The request succeeded but "
+                "produced no reply; check the model id and parameters."
+            )
+        return [convert_completion_to_message(completion, choice) for choice in completion.choices]
+
+    def _handle_stream_response(self, chat_completion: Any, callback: SyncStreamingCallbackT) -> list[ChatMessage]:
+        assembler = StreamAssembler(ComponentInfo.from_component(self))
+        try:
+            for chunk in chat_completion:
+                for streaming_chunk in assembler.add(chunk):
+                    callback(streaming_chunk)
+        except _STREAM_ERRORS as error:
+            raise assembler.interrupted(error) from error
+        return [assembler.finish()]
+
+    async def _handle_async_stream_response(
+        self, chat_completion: Any, callback: StreamingCallbackT
+    ) -> list[ChatMessage]:
+        assembler = StreamAssembler(ComponentInfo.from_component(self))
+        try:
+            async for chunk in chat_completion:
+                for streaming_chunk in assembler.add(chunk):
+                    await _invoke_streaming_callback(callback, streaming_chunk)
+        except asyncio.CancelledError:
+            # Close the connection even though the task is being cancelled.
+            await asyncio.shield(chat_completion.close())
+            raise
+        except _STREAM_ERRORS as error:
+            raise assembler.interrupted(error) from error
+        return [assembler.finish()]
+
+    @component.output_types(replies=list[ChatMessage])
+    def run(
+        self,
+        messages: list[ChatMessage] | str,
+        streaming_callback: StreamingCallbackT | None = None,
+        generation_kwargs: dict[str, Any] | None = None,
+        *,
+        tools: ToolsType | None = None,
+        tools_strict: bool | None = None,
+    ) -> dict[str, list[ChatMessage]]:
+        """
+        Sends the conversation to the model and returns its replies.
+
+        :param messages: The conversation, as `ChatMessage`s, or a str taken as one user message.
+        :param streaming_callback: Called with each `StreamingChunk`; overrides the one given at init.
+        :param generation_kwargs: Request parameters, merged key by key over those given at init.
+        :param tools: Tools for this call; overrides those given at init. `[]` offers none.
+        :param tools_strict: Overrides `tools_strict` given at init.
+        :returns: `{"replies": [ChatMessage, ...]}`.
+        :raises ValueError / TypeError: Bad input, before any request is sent.
+        :raises openai.APIStatusError: The API refused the request; the text is AI/ML API's own message.
+        :raises StreamInterruptedError: A stream broke or closed before it was complete.
+        """
+        messages = _validate_messages(messages)
+        self.warm_up()
+        callback = select_streaming_callback(
+            init_callback=self.streaming_callback, runtime_callback=streaming_callback, requires_async=False
+        )
+        api_args = self._prepare_api_call(
+            messages=messages,
+            streaming_callback=callback,
+            generation_kwargs=generation_kwargs,
+            tools=tools,
+            tools_strict=tools_strict,
+        )
+        endpoint = getattr(self.client.chat.completions, api_args.pop("openai_endpoint"))  # type: ignore[union-attr]
+        response = endpoint(**api_args)
+        if callback is not None:
+            replies = self._handle_stream_response(response, callback)
+        else:
+            replies = self._convert_response(response)
+        for reply in replies:
+            _check_finish_reason(reply.meta)
+        return {"replies": replies}
+
+    @component.output_types(replies=list[ChatMessage])
+    async def run_async(
+        self,
+        messages: list[ChatMessage] | str,
+        streaming_callback: StreamingCallbackT | None = None,
+        generation_kwargs: dict[str, Any] | None = None,
+        *,
+        tools: ToolsType | None = None,
+        tools_strict: bool | None = None,
+    ) -> dict[str, list[ChatMessage]]:
+        """
+        Sends the conversation to the model without blocking the event loop, and returns its replies.
+
+        :param messages: The conversation, as `ChatMessage`s, or a str taken as one user message.
+        :param streaming_callback: Called with each `StreamingChunk`, sync or async; overrides the one given at init.
+        :param generation_kwargs: Request parameters, merged key by key over those given at init.
+        :param tools: Tools for this call; overrides those given at init. `[]` offers none.
+        :param tools_strict: Overrides `tools_strict` given at init.
+        :returns: `{"replies": [ChatMessage, ...]}`.
+        :raises ValueError / TypeError: Bad input, before any request is sent.
+        :raises openai.APIStatusError: The API refused the request; the text is AI/ML API's own message.
+        :raises StreamInterruptedError: A stream broke or closed before it was complete.
+        """
+        messages = _validate_messages(messages)
+        await self.warm_up_async()
+        callback = select_streaming_callback(
+            init_callback=self.streaming_callback, runtime_callback=streaming_callback, requires_async=True
+        )
+        api_args = self._prepare_api_call(
+            messages=messages,
+            streaming_callback=callback,
+            generation_kwargs=generation_kwargs,
+            tools=tools,
+            tools_strict=tools_strict,
+        )
+        client = self.async_client
+        endpoint = getattr(client.chat.completions, api_args.pop("openai_endpoint"))  # type: ignore[union-attr]
+        response = await endpoint(**api_args)
+        if callback is not None:
+            replies = await self._handle_async_stream_response(response, callback)
+        else:
+            replies = self._convert_response(response)
+        for reply in replies:
+            _check_finish_reason(reply.meta)
+        return {"replies": replies}

@@ -1,0 +1,54 @@
+# SPDX-FileCopyrightText: 2026-present The aimlapi-haystack authors
+#
+# SPDX-License-Identifier: Apache-2.0
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from .support import LLMock
+
+# Settings that would leak from the machine into what the tests assert on.
+_ENVIRONMENT = (
+    "AIMLAPI_BASE_URL",
+    "AIMLAPI_TIMEOUT",
+    "AIMLAPI_MAX_RETRIES",
+    "OPENAI_TIMEOUT",
+    "OPENAI_MAX_RETRIES",
+)
+
+TEST_KEY = "sk-aimlapi-test-key-0123456789"
+
+
+@pytest.fixture(autouse=True)
+def hermetic_environment(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test but the live ones sees a known key and none of the machine's AI/ML API settings."""
+    for name in _ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+    if request.node.get_closest_marker("integration") is None:
+        monkeypatch.setenv("AIMLAPI_API_KEY", TEST_KEY)
+
+
+@pytest.fixture(scope="session")
+def llmock() -> Iterator[LLMock]:
+    """One llmock server for the whole run; each test resets it through `llmock_server`."""
+    server = LLMock()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def llmock_server(llmock: LLMock) -> LLMock:
+    llmock.reset()
+    return llmock
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get("AIMLAPI_API_KEY"):
+        return
+    skip_live = pytest.mark.skip(reason="live test: set AIMLAPI_API_KEY to run it against AI/ML API")
+    for item in items:
+        if "integration" in item.keywords:
+            item.add_marker(skip_live)
