@@ -281,4 +281,3 @@ def test_sync_run_refuses_an_async_callback(make_generator):
     with pytest.raises(ValueError, match="coroutine"):
         make_generator(api).run("hi", streaming_callback=callback)
     assert api.requests == []
-

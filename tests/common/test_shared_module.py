@@ -1,0 +1,88 @@
+# SPDX-FileCopyrightText: 2026-present The aimlapi-haystack authors
+#
+# SPDX-License-Identifier: Apache-2.0
+"""The shared AI/ML API module: header merging, error bodies, cost and finish reasons."""
+
+import pytest
+
+from haystack_integrations.common.aimlapi import (
+    ATTRIBUTION_HEADERS,
+    add_costs,
+    cost_from_body,
+    describe_status_error,
+    error_message_from_body,
+    merge_headers,
+    normalize_finish_reason,
+    validate_base_url,
+)
+from tests.support import fixture_json
+
+
+def test_merge_headers_lets_the_user_replace_attribution_headers_in_any_case():
+    merged = merge_headers({"x-title": "Mine", "X-Extra": 1})
+    assert merged == {"HTTP-Referer": ATTRIBUTION_HEADERS["HTTP-Referer"], "x-title": "Mine", "X-Extra": "1"}
+    assert merge_headers(None) == dict(ATTRIBUTION_HEADERS)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (fixture_json("error_403_credits.json"), fixture_json("error_403_credits.json")["message"]),
+        ({"error": {"message": "OpenAI shaped", "type": "invalid_request_error"}}, "OpenAI shaped"),
+        ({"error": "plain string error"}, "plain string error"),
+        ({"message": ["a", "b"]}, "a; b"),
+        ({"statusCode": 500}, None),
+        ("<html><body><h1>Bad Gateway</h1></body></html>", "Bad Gateway"),
+        (b"raw bytes", "raw bytes"),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_error_message_from_body(body, expected):
+    assert error_message_from_body(body) == expected
+
+
+def test_long_text_bodies_are_shortened():
+    message = error_message_from_body("x" * 5000)
+    assert message is not None
+    assert len(message) <= 301
+    assert message.endswith("…")
+
+
+def test_describe_status_error_adds_the_request_id():
+    body = fixture_json("error_401.json")
+    text = describe_status_error(401, body, content_type="application/json")
+    assert text.startswith("Error code: 401 - This request requires a valid API key")
+    assert text.endswith(f"(request id {body['requestId']})")
+
+
+def test_cost_from_body_and_sums():
+    assert cost_from_body({"meta": {"usage": {"credits_used": 10, "usd_spent": 0.5}}}) == {
+        "credits_used": 10,
+        "usd_spent": 0.5,
+    }
+    assert cost_from_body({"meta": {"usage": {}}}) is None
+    assert cost_from_body({"meta": "nope"}) is None
+    assert cost_from_body(None) is None
+    total = add_costs([{"credits_used": 10, "usd_spent": 0.5}, None, {"credits_used": 4, "usd_spent": 0.25}])
+    assert total == {"credits_used": 14, "usd_spent": 0.75}
+    assert add_costs([None, None]) is None
+
+
+def test_finish_reason_vocabulary():
+    assert normalize_finish_reason(None) is None
+    assert normalize_finish_reason("") is None
+    assert normalize_finish_reason("End_Turn") == "stop"
+    assert normalize_finish_reason("function_call") == "tool_calls"
+    assert normalize_finish_reason("RECITATION") == "content_filter"
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8000/v1/", "https://api.aimlapi.com/v1"])
+def test_validate_base_url_accepts_absolute_urls(url):
+    assert validate_base_url(url) == url.rstrip("/")
+
+
+@pytest.mark.parametrize("url", ["api.aimlapi.com/v1", "ftp://x/v1", "https://", "/v1"])
+def test_validate_base_url_rejects_the_rest(url):
+    with pytest.raises(ValueError, match="AIMLAPI_BASE_URL"):
+        validate_base_url(url)
