@@ -105,7 +105,7 @@ class LLMock:
             raise RuntimeError("llmock is not installed: pip install -e '.[test]'")
         command = [executable, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"]
         env = {**os.environ, "NO_COLOR": "1"}
-        self.process = subprocess.Popen(  # noqa: S603
+        self.process = subprocess.Popen(
             [*command, *extra_args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
         )
         self._wait_until_healthy()

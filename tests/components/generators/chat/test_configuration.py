@@ -7,11 +7,11 @@ import copy
 import pickle
 
 import pytest
-from pydantic import BaseModel
-
 from haystack import Pipeline
 from haystack.tools import Tool
 from haystack.utils import Secret
+from pydantic import BaseModel
+
 from haystack_integrations.components.generators.aimlapi import AIMLAPIChatGenerator
 from tests.conftest import TEST_KEY
 from tests.support import MockAPI, fixture_json, json_response

@@ -6,9 +6,9 @@
 import httpx
 import openai
 import pytest
-
 from haystack.dataclasses import ChatMessage
 from haystack.tools import Tool
+
 from tests.conftest import TEST_KEY
 from tests.support import MockAPI, fixture_json, json_response
 
@@ -68,7 +68,10 @@ def test_server_errors_are_retried_up_to_max_retries(make_generator, status):
 
 
 def test_an_html_error_page_is_summarised(make_generator):
-    page = "<html><head><title>502 Bad Gateway</title><style>h1{}</style></head><body><h1>502 Bad Gateway</h1><hr>nginx</body></html>"
+    page = (
+        "<html><head><title>502 Bad Gateway</title><style>h1{}</style></head>"
+        "<body><h1>502 Bad Gateway</h1><hr>nginx</body></html>"
+    )
     api = MockAPI(httpx.Response(502, text=page, headers={"content-type": "text/html"}))
     with pytest.raises(openai.InternalServerError) as error:
         make_generator(api).run("hi")

@@ -7,10 +7,10 @@ AIMLAPI_TEST_CHAT_MODEL."""
 import os
 
 import pytest
-
 from haystack.components.agents import Agent
 from haystack.dataclasses import ChatMessage, StreamingChunk
 from haystack.tools import Tool
+
 from haystack_integrations.components.generators.aimlapi import AIMLAPIChatGenerator
 
 pytestmark = pytest.mark.integration

@@ -7,10 +7,10 @@ import time
 
 import openai
 import pytest
-from pydantic import BaseModel
-
 from haystack.dataclasses import ChatMessage, StreamingChunk
 from haystack.tools import Tool
+from pydantic import BaseModel
+
 from haystack_integrations.components.generators.aimlapi import AIMLAPIChatGenerator
 from tests.support import LLMock
 

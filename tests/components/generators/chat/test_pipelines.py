@@ -6,12 +6,12 @@
 import json
 
 import httpx
-
 from haystack import Pipeline
 from haystack.components.agents import Agent
 from haystack.components.builders import ChatPromptBuilder
 from haystack.dataclasses import ChatMessage, StreamingChunk
 from haystack.tools import Tool
+
 from haystack_integrations.components.generators.aimlapi import AIMLAPIChatGenerator
 from tests.support import MockAPI, fixture_json, fixture_text, json_response, sse_response
 

@@ -4,10 +4,10 @@
 """What goes over the wire: the JSON body of /chat/completions."""
 
 import pytest
-from pydantic import BaseModel
-
 from haystack.dataclasses import ChatMessage, ReasoningContent, ToolCall
 from haystack.tools import Tool
+from pydantic import BaseModel
+
 from tests.support import MockAPI, fixture_json, fixture_text, json_response, sse_response
 
 

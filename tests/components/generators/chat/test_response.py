@@ -4,8 +4,8 @@
 """Non-streamed replies: text, meta, cost, finish reasons, reasoning and tool calls."""
 
 import pytest
-
 from haystack.dataclasses import ToolCall
+
 from tests.support import MockAPI, fixture_json, json_response
 
 

@@ -6,8 +6,8 @@
 from typing import Any
 
 import pytest
-
 from haystack.dataclasses import StreamingChunk, ToolCall
+
 from haystack_integrations.components.generators.aimlapi import StreamInterruptedError
 from tests.support import MockAPI, fixture_json, fixture_text, json_response, sse_body, sse_response
 
