@@ -7,6 +7,7 @@ from .clients import AIMLAPIClient, AsyncAIMLAPIClient, build_async_client, buil
 from .cost import COST_META_KEY, CREDITS_PER_USD, add_costs, cost_from_body, cost_from_model
 from .errors import StreamInterruptedError, describe_status_error, error_message_from_body
 from .finish_reasons import PROVIDER_FINISH_REASON_META_KEY, normalize_finish_reason
+from .quirks import chat_request_defaults
 from .settings import (
     API_KEY_ENV,
     ATTRIBUTION_HEADERS,
@@ -39,6 +40,7 @@ __all__ = [
     "add_costs",
     "build_async_client",
     "build_client",
+    "chat_request_defaults",
     "client_options",
     "cost_from_body",
     "cost_from_model",

@@ -225,3 +225,24 @@ def _structured_reply() -> dict:
     reply = fixture_json("chat_openai_route.json")
     reply["choices"][0]["message"]["content"] = '{"city": "Paris"}'
     return reply
+
+
+def test_qwen3_non_streamed_calls_switch_thinking_off(make_generator):
+    api = plain_api()
+    generator = make_generator(api, model="alibaba/qwen3-32b")
+    generator.run("hi")
+    assert api.body()["enable_thinking"] is False
+    generator.run("hi", generation_kwargs={"enable_thinking": True})
+    assert api.body()["enable_thinking"] is True
+
+
+def test_qwen3_streamed_calls_are_left_alone(make_generator):
+    api = stream_api()
+    make_generator(api, model="alibaba/qwen3-32b").run("hi", streaming_callback=lambda chunk: None)
+    assert "enable_thinking" not in api.body()
+
+
+def test_other_models_get_no_thinking_switch(make_generator):
+    api = plain_api()
+    make_generator(api, model="deepseek/deepseek-r1").run("hi")
+    assert "enable_thinking" not in api.body()

@@ -31,6 +31,7 @@ from pydantic import BaseModel
 from haystack_integrations.common.aimlapi import (
     build_async_client,
     build_client,
+    chat_request_defaults,
     client_options,
     default_api_key,
     resolve_base_url,
@@ -278,6 +279,9 @@ class AIMLAPIChatGenerator(OpenAIChatGenerator):
             run_kwargs["response_format"] = _pydantic_to_response_format(response_format)
         if is_streaming and "stream_options" not in merged:
             run_kwargs["stream_options"] = {"include_usage": True}
+        for key, value in chat_request_defaults(self.model, streaming=is_streaming).items():
+            if key not in merged and key not in (merged.get("extra_body") or {}):
+                run_kwargs[key] = value
 
         resolved_tools = tools if tools is not None else self.tools
         _check_tool_choice(merged.get("tool_choice"), {t.name for t in flatten_tools_or_toolsets(resolved_tools)})
