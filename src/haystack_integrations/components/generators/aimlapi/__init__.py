@@ -4,5 +4,12 @@
 from haystack_integrations.common.aimlapi import StreamInterruptedError
 
 from .chat.chat_generator import AIMLAPIChatGenerator
+from .image import AIMLAPIImageGenerator, ImageDownloadError, ImageResponseError
 
-__all__ = ["AIMLAPIChatGenerator", "StreamInterruptedError"]
+__all__ = [
+    "AIMLAPIChatGenerator",
+    "AIMLAPIImageGenerator",
+    "ImageDownloadError",
+    "ImageResponseError",
+    "StreamInterruptedError",
+]

@@ -1,0 +1,246 @@
+# SPDX-FileCopyrightText: 2026-present The aimlapi-haystack authors
+#
+# SPDX-License-Identifier: Apache-2.0
+"""
+AI/ML API's image models: which family a model id belongs to, what each family calls its request parameters, and
+the shapes image responses come in.
+
+`POST /v1/images/generations` serves several upstream families behind one path, and each keeps its own parameter
+names: OpenAI-style models take `n` and `size` ("1024x1024"), fal-style models (Flux, Stable Diffusion, Recraft)
+take `num_images` and `image_size` (a preset or `{width, height}`), Google's take `num_images` and `aspect_ratio`.
+"""
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from math import gcd
+from typing import Any, Literal, cast, get_args
+
+ImageFamily = Literal["openai", "fal", "google"]
+"""The request conventions an image model follows."""
+
+IMAGE_FAMILIES: tuple[ImageFamily, ...] = get_args(ImageFamily)
+
+IMAGE_GENERATIONS_PATH = "/images/generations"
+
+# Model-id patterns per family, matched against the lower-cased id. Checked in order: the first match wins.
+_FAMILY_PATTERNS: tuple[tuple[ImageFamily, re.Pattern[str]], ...] = (
+    ("google", re.compile(r"^google/|^imagen|nano-banana")),
+    ("fal", re.compile(r"^(fal-ai/|flux|stable-diffusion|recraft)")),
+    ("openai", re.compile(r"^(openai/|dall-e|gpt-image|x-ai/|bytedance/)|seedream|grok-.*image")),
+)
+
+# What each family calls the number of images, the size, and the seed.
+COUNT_PARAMETER: Mapping[ImageFamily, str] = {"openai": "n", "fal": "num_images", "google": "num_images"}
+SIZE_PARAMETER: Mapping[ImageFamily, str] = {"openai": "size", "fal": "image_size", "google": "aspect_ratio"}
+SEED_PARAMETER: Mapping[ImageFamily, str] = {"openai": "seed", "fal": "seed", "google": "seed"}
+
+FAL_IMAGE_SIZE_PRESETS = (
+    "square_hd",
+    "square",
+    "portrait_4_3",
+    "portrait_16_9",
+    "landscape_4_3",
+    "landscape_16_9",
+)
+"""The named sizes fal-style models accept as `image_size`."""
+
+ImageSize = str | Mapping[str, int] | Sequence[int]
+"""A size as callers give it: `"1024x768"`, `(1024, 768)`, `{"width": 1024, "height": 768}`, a fal preset such
+as `"landscape_4_3"`, an aspect ratio such as `"16:9"`, or `"auto"` (OpenAI-style models)."""
+
+_DIMENSIONS = re.compile(r"^\s*(\d+)\s*[xX\u00d7]\s*(\d+)\s*$")  # 1024x768, 1024X768, or with the multiplication sign
+_RATIO = re.compile(r"^\s*(\d+)\s*:\s*(\d+)\s*$")
+
+_SIZE_FORMS = (
+    "Pass 'WIDTHxHEIGHT' (e.g. '1024x768'), (width, height), {'width': ..., 'height': ...}, a fal preset "
+    f"({', '.join(FAL_IMAGE_SIZE_PRESETS)}), an aspect ratio such as '16:9', or 'auto'"
+)
+
+
+def infer_image_family(model: str) -> ImageFamily | None:
+    """The family of `model` (`"openai"`, `"fal"` or `"google"`), or `None` for an id no pattern knows."""
+    lowered = model.strip().lower()
+    for family, pattern in _FAMILY_PATTERNS:
+        if pattern.search(lowered):
+            return family
+    return None
+
+
+def check_image_family(family: object) -> ImageFamily:
+    """`family` if it names a known family; a `ValueError` listing the families otherwise."""
+    if family not in IMAGE_FAMILIES:
+        raise ValueError(f"model_family must be one of {', '.join(map(repr, IMAGE_FAMILIES))}, got {family!r}.")
+    return cast(ImageFamily, family)
+
+
+def _positive(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+@dataclass(frozen=True)
+class _ParsedSize:
+    width: int | None = None
+    height: int | None = None
+    preset: str | None = None
+    ratio: str | None = None
+    auto: bool = False
+
+
+def _parse_size(size: object) -> _ParsedSize:
+    if isinstance(size, str):
+        if size.strip().lower() == "auto":
+            return _ParsedSize(auto=True)
+        if size.strip() in FAL_IMAGE_SIZE_PRESETS:
+            return _ParsedSize(preset=size.strip())
+        dimensions = _DIMENSIONS.match(size)
+        if dimensions and all(int(part) > 0 for part in dimensions.groups()):
+            return _ParsedSize(width=int(dimensions[1]), height=int(dimensions[2]))
+        ratio = _RATIO.match(size)
+        if ratio and all(int(part) > 0 for part in ratio.groups()):
+            return _ParsedSize(ratio=f"{int(ratio[1])}:{int(ratio[2])}")
+    elif isinstance(size, Mapping):
+        width, height = size.get("width"), size.get("height")
+        if set(size) == {"width", "height"} and _positive(width) and _positive(height):
+            return _ParsedSize(width=cast(int, width), height=cast(int, height))
+    elif isinstance(size, Sequence) and len(size) == 2 and all(_positive(part) for part in size):
+        return _ParsedSize(width=size[0], height=size[1])
+    raise ValueError(f"size {size!r} is not a size. {_SIZE_FORMS}.")
+
+
+def check_image_size(size: object) -> None:
+    """Raise a `ValueError` if `size` is in none of the forms `ImageSize` describes."""
+    if size is not None:
+        _parse_size(size)
+
+
+def size_parameter(family: ImageFamily, size: ImageSize) -> tuple[str, Any]:
+    """
+    The request key and value that ask a model of `family` for `size`.
+
+    - OpenAI-style: `size: "WIDTHxHEIGHT"` (or `"auto"`);
+    - fal-style: `image_size: {"width": ..., "height": ...}`, or a preset name as is;
+    - Google: `aspect_ratio: "W:H"`; dimensions are reduced to their ratio (1920x1080 becomes "16:9").
+
+    Raises `ValueError` for a malformed size, or one the family has no way to express (a fal preset for an
+    OpenAI-style model, say).
+    """
+    parsed = _parse_size(size)
+    key = SIZE_PARAMETER[family]
+    dimensions = (parsed.width, parsed.height) if parsed.width and parsed.height else None
+    if family == "openai":
+        if parsed.auto:
+            return key, "auto"
+        if dimensions:
+            return key, f"{dimensions[0]}x{dimensions[1]}"
+    elif family == "fal":
+        if parsed.preset:
+            return key, parsed.preset
+        if dimensions:
+            return key, {"width": dimensions[0], "height": dimensions[1]}
+    elif family == "google":
+        if parsed.ratio:
+            return key, parsed.ratio
+        if dimensions:
+            divisor = gcd(*dimensions)
+            return key, f"{dimensions[0] // divisor}:{dimensions[1] // divisor}"
+    presets = ", ".join(FAL_IMAGE_SIZE_PRESETS)
+    accepted = {
+        "openai": "'WIDTHxHEIGHT', (width, height), {'width', 'height'} or 'auto'",
+        "fal": f"'WIDTHxHEIGHT', (width, height), {{'width', 'height'}} or a preset ({presets})",
+        "google": "an aspect ratio such as '16:9', or dimensions, which are reduced to their ratio",
+    }[family]
+    raise ValueError(
+        f"size {size!r} cannot be expressed for {family}-style models, which take {key!r}: pass {accepted}. "
+        f"To send a value as is, put it in generation_kwargs={{{key!r}: ...}} instead."
+    )
+
+
+@dataclass(frozen=True)
+class GeneratedImage:
+    """
+    One image as a response body describes it, before anything is downloaded or decoded.
+
+    :param url: Where the image can be fetched: an http(s) URL or a `data:` URL.
+    :param base64: The image's bytes, base64-encoded (possibly as a `data:` URL), when the body carried them.
+    :param mime_type: The MIME type the body declared (`content_type` of fal-style entries), if any.
+    :param revised_prompt: The prompt the model actually used, when it rewrote the one sent.
+    :param width: The width the body declared, if any.
+    :param height: The height the body declared, if any.
+    """
+
+    url: str | None = None
+    base64: str | None = None
+    mime_type: str | None = None
+    revised_prompt: str | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+# Keys an entry may carry its bytes or its address under, across the response shapes.
+_BASE64_KEYS = ("b64_json", "image_base64", "base64")
+_URL_KEYS = ("url", "image_url")
+_MIME_KEYS = ("content_type", "mime_type")
+
+
+def _first_string(entry: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
+    for key in keys:
+        value = entry.get(key)
+        if isinstance(value, Mapping):  # `image_url: {"url": ...}`
+            value = value.get("url")
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+def _int_or_none(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _image_entries(body: Mapping[str, Any]) -> list[Any]:
+    """The list of per-image entries in any of the three response shapes."""
+    for key in ("data", "images"):
+        entries = body.get(key)
+        if isinstance(entries, list):
+            return entries
+    output = body.get("output")
+    if isinstance(output, Mapping):
+        choices = output.get("choices")
+        if isinstance(choices, list):
+            return choices
+    return []
+
+
+def images_from_body(body: Mapping[str, Any]) -> list[GeneratedImage]:
+    """
+    The images a response body describes, in order, in any of the shapes AI/ML API returns:
+
+    - `{"data": [{"url" | "b64_json", "revised_prompt"}]}` (OpenAI-style models);
+    - `{"images": [{"url", "width", "height", "content_type"}]}` (fal-style models);
+    - `{"output": {"choices": [{"url" | "image_base64"}]}}`.
+
+    Entries that carry neither bytes nor an address are left out; the caller decides what an empty list means.
+    """
+    images = []
+    for entry in _image_entries(body):
+        if isinstance(entry, str) and entry.strip():  # a bare URL in place of an object
+            images.append(GeneratedImage(url=entry.strip()))
+            continue
+        if not isinstance(entry, Mapping):
+            continue
+        base64 = _first_string(entry, _BASE64_KEYS)
+        url = _first_string(entry, _URL_KEYS)
+        if base64 is None and url is None:
+            continue
+        revised_prompt = entry.get("revised_prompt")
+        images.append(
+            GeneratedImage(
+                url=url,
+                base64=base64,
+                mime_type=_first_string(entry, _MIME_KEYS),
+                revised_prompt=revised_prompt if isinstance(revised_prompt, str) and revised_prompt else None,
+                width=_int_or_none(entry.get("width")),
+                height=_int_or_none(entry.get("height")),
+            )
+        )
+    return images

@@ -1,0 +1,555 @@
+# SPDX-FileCopyrightText: 2026-present The aimlapi-haystack authors
+#
+# SPDX-License-Identifier: Apache-2.0
+
+import asyncio
+import base64
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+from haystack import component, default_from_dict, default_to_dict, logging
+from haystack.dataclasses import ImageContent
+from haystack.utils import Secret
+from haystack.utils.http_client import init_http_client
+
+from haystack_integrations.common.aimlapi import (
+    COST_META_KEY,
+    AIMLAPIClient,
+    AsyncAIMLAPIClient,
+    client_options,
+    cost_from_body,
+    default_api_key,
+    error_message_from_body,
+    resolve_base_url,
+)
+from haystack_integrations.common.aimlapi.images import (
+    COUNT_PARAMETER,
+    IMAGE_GENERATIONS_PATH,
+    SEED_PARAMETER,
+    GeneratedImage,
+    ImageFamily,
+    ImageSize,
+    check_image_family,
+    check_image_size,
+    images_from_body,
+    infer_image_family,
+    size_parameter,
+)
+
+from .conversions import (
+    decode_data_url,
+    decode_inline_image,
+    download_image,
+    download_image_async,
+    image_mime_type,
+    is_data_url,
+)
+from .errors import ImageResponseError
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "flux/schnell"
+DEFAULT_DOWNLOAD_TIMEOUT_SECONDS = 60.0
+DEFAULT_MAX_DOWNLOAD_BYTES = 50 * 1024 * 1024
+
+# Keys of the request that belong to the component, not to `generation_kwargs`.
+_COMPONENT_OWNED_KEYS = ("model", "prompt")
+# The family whose parameter names a model no pattern recognises gets: the endpoint itself is OpenAI's.
+_FALLBACK_FAMILY: ImageFamily = "openai"
+
+
+def _check_prompt(prompt: object) -> str:
+    if not isinstance(prompt, str):
+        raise TypeError(f"prompt must be a str describing the image, got {type(prompt).__name__}.")
+    if not prompt.strip():
+        raise ValueError("prompt is empty. Pass a description of the image to generate.")
+    return prompt
+
+
+def _check_count(n: object) -> None:
+    if n is None:
+        return
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"n must be a whole number of images, got {type(n).__name__} {n!r}.")
+    if n <= 0:
+        raise ValueError(f"n must be at least 1, got {n}. Pass the number of images to generate, or leave it unset.")
+
+
+def _check_seed(seed: object) -> None:
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__} {seed!r}.")
+
+
+def _check_download_settings(download_timeout: object, max_download_bytes: object) -> None:
+    if isinstance(download_timeout, bool) or not isinstance(download_timeout, int | float) or download_timeout <= 0:
+        raise ValueError(f"download_timeout must be a positive number of seconds, got {download_timeout!r}.")
+    if isinstance(max_download_bytes, bool) or not isinstance(max_download_bytes, int) or max_download_bytes <= 0:
+        raise ValueError(f"max_download_bytes must be a positive whole number of bytes, got {max_download_bytes!r}.")
+
+
+def _image_meta(image: GeneratedImage, index: int) -> dict[str, Any]:
+    meta: dict[str, Any] = {"index": index}
+    if image.url and not is_data_url(image.url):
+        meta["url"] = image.url
+    if image.revised_prompt:
+        meta["revised_prompt"] = image.revised_prompt
+    if image.width:
+        meta["width"] = image.width
+    if image.height:
+        meta["height"] = image.height
+    return meta
+
+
+def _image_content(data: bytes, mime_type: str | None, meta: dict[str, Any]) -> ImageContent:
+    if mime_type is None:
+        logger.warning(
+            "Could not tell the format of generated image {index}: its bytes match no known image format and the "
+            "server declared none. It is returned without a MIME type, which vision models may refuse.",
+            index=meta.get("index"),
+        )
+    # The bytes were decoded and their type read here already. Haystack's validation would decode them a second
+    # time and refuse formats outside its list (SVG, AVIF) that image models do produce.
+    return ImageContent(
+        base64_image=base64.b64encode(data).decode("ascii"), mime_type=mime_type, meta=meta, validation=False
+    )
+
+
+@component
+class AIMLAPIImageGenerator:
+    """
+    Generates images with any of AI/ML API's image models (OpenAI, Flux, Stable Diffusion, Recraft, Imagen, ...).
+
+    Usage example:
+    ```python
+    from haystack_integrations.components.generators.aimlapi import AIMLAPIImageGenerator
+
+    generator = AIMLAPIImageGenerator(model="flux/schnell")  # reads AIMLAPI_API_KEY
+    result = generator.run("A lighthouse on a cliff at dawn, watercolor", size="1024x768", seed=7)
+    image = result["images"][0]       # haystack.dataclasses.ImageContent: base64 plus MIME type
+    print(image.mime_type)            # image/jpeg
+    print(result["urls"])             # ['https://...']: where the server put the image
+    print(result["meta"]["cost"])     # {'credits_used': 6300, 'usd_spent': 0.00315}
+    ```
+
+    The images are `ImageContent`s, so they go straight into a multimodal `ChatMessage` for a vision model:
+    `ChatMessage.from_user(content_parts=["Describe this image.", result["images"][0]])`.
+
+    AI/ML API serves several model families on `POST /v1/images/generations`, each with its own parameter names.
+    The family is inferred from the model id (or set with `model_family`) and the component's `n`, `size` and
+    `seed` are sent under that family's names:
+
+    - `openai` (`dall-e-3`, `openai/gpt-image-1`, `x-ai/grok-2-image`, `bytedance/seedream-*`): `n`, and
+      `size: "1024x768"`;
+    - `fal` (`flux/schnell`, `flux-pro/v1.1`, `stable-diffusion-v35-large`, `recraft-v3`): `num_images`, and
+      `image_size: {"width": 1024, "height": 768}` or a preset such as `"landscape_4_3"`;
+    - `google` (`google/imagen-4.0-*`, `google/nano-banana-*`): `num_images`, and `aspect_ratio: "4:3"`.
+
+    Only what the caller asks for is sent; everything else in `generation_kwargs` travels as is.
+
+    Answers come in three shapes (`data[]`, `images[]`, `output.choices[]`), as base64, as a `data:` URL, or as an
+    http(s) URL. Images given by URL are downloaded through the component's HTTP client (without the API key) unless
+    `download_images=False`, in which case only their URLs are returned.
+
+    This is a standalone component rather than a subclass of Haystack's `OpenAIImageGenerator`, which reads only
+    the base64 of the first image of an OpenAI-shaped answer and always sends `quality` and `size`.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: Secret = default_api_key(),  # noqa: B008
+        model: str = DEFAULT_MODEL,
+        model_family: ImageFamily | None = None,
+        n: int | None = None,
+        size: ImageSize | None = None,
+        seed: int | None = None,
+        generation_kwargs: dict[str, Any] | None = None,
+        download_images: bool = True,
+        download_timeout: float = DEFAULT_DOWNLOAD_TIMEOUT_SECONDS,
+        max_download_bytes: int = DEFAULT_MAX_DOWNLOAD_BYTES,
+        api_base_url: str | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        extra_headers: dict[str, Any] | None = None,
+        http_client_kwargs: dict[str, Any] | None = None,
+    ) -> None:
+        """
+        Creates an AIMLAPIImageGenerator. Nothing is sent and no client is built until the first run or `warm_up()`.
+
+        :param api_key: The AI/ML API key. Read from the `AIMLAPI_API_KEY` environment variable by default. A
+            missing key fails at warm-up with a `ValueError` naming the variable.
+        :param model: The image model id, e.g. `flux/schnell`, `dall-e-3`, `openai/gpt-image-1`,
+            `stable-diffusion-v35-large`, `recraft-v3`, `google/imagen-4.0-generate-001`.
+        :param model_family: The parameter conventions the model follows: `"openai"`, `"fal"` or `"google"`.
+            Inferred from `model` when not given; set it for a model the inference does not know. A model with no
+            known family gets OpenAI's parameter names.
+        :param n: How many images to generate. Sent as `n` or `num_images`, depending on the family. Not sent
+            when unset, so the model's default applies.
+        :param size: The size of the images: `"1024x768"`, `(1024, 768)`, `{"width": 1024, "height": 768}`, a fal
+            preset (`"landscape_4_3"`), an aspect ratio (`"16:9"`) or `"auto"`. Sent as `size`, `image_size` or
+            `aspect_ratio`, depending on the family; a size the family cannot express raises a `ValueError`.
+        :param seed: A seed for reproducible images, sent as `seed`, on models that take one.
+        :param generation_kwargs: Further request fields, sent as they are: `quality`, `style`, `response_format`,
+            `output_format`, `background`, `guidance_scale`, `num_inference_steps`, `negative_prompt`,
+            `enable_safety_checker`, `resolution`, ... `extra_body` is merged into the JSON body. `model` and
+            `prompt` are the component's own.
+        :param download_images: Download images the server gives only as an http(s) URL, so that every image comes
+            back as `ImageContent`. When `False`, such images appear only in the `urls` output. `data:` URLs are
+            always decoded, without a request.
+        :param download_timeout: Seconds a single image download may take in all.
+        :param max_download_bytes: The largest image downloaded; a larger one raises `ImageDownloadError`.
+        :param api_base_url: The API's base URL. Defaults to the `AIMLAPI_BASE_URL` environment variable, then
+            `https://api.aimlapi.com/v1`. Resolved here, so `to_dict` records the URL in use.
+        :param timeout: Seconds before a generation request times out. Defaults to `AIMLAPI_TIMEOUT`, then
+            `OPENAI_TIMEOUT`, then 30. Large models can need more.
+        :param max_retries: How often a generation request failing with 408, 409, 429 or 5xx, or a connection
+            error, is retried. Defaults to `AIMLAPI_MAX_RETRIES`, then `OPENAI_MAX_RETRIES`, then 5. Downloads are
+            not retried.
+        :param extra_headers: Headers added to every generation request. They replace the attribution headers
+            (`HTTP-Referer`, `X-Title`) of the same name.
+        :param http_client_kwargs: Keyword arguments for the `httpx.Client` / `httpx.AsyncClient` that carries both
+            the generation requests and the downloads (proxies, limits, a transport, ...).
+        """
+        if model_family is not None:
+            check_image_family(model_family)
+        _check_count(n)
+        check_image_size(size)
+        _check_seed(seed)
+        _check_download_settings(download_timeout, max_download_bytes)
+        self.api_key = api_key
+        self.model = model
+        self.model_family = model_family
+        self.n = n
+        self.size = size
+        self.seed = seed
+        self.generation_kwargs = dict(generation_kwargs or {})
+        self.download_images = download_images
+        self.download_timeout = download_timeout
+        self.max_download_bytes = max_download_bytes
+        self.api_base_url = resolve_base_url(api_base_url)
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.extra_headers = extra_headers
+        self.http_client_kwargs = http_client_kwargs
+        self.client: AIMLAPIClient | None = None
+        self.async_client: AsyncAIMLAPIClient | None = None
+        self._http_client: httpx.Client | None = None
+        self._async_http_client: httpx.AsyncClient | None = None
+        self._client_lock = threading.Lock()
+
+    @property
+    def family(self) -> ImageFamily | None:
+        """The family whose parameter names requests use: `model_family` if set, else inferred from `model`."""
+        return self.model_family or infer_image_family(self.model)
+
+    # --- clients -----------------------------------------------------------------------------------------------
+    # The component owns the httpx client and hands it to the `openai` client, so that downloads go through the
+    # same connection pool, proxies and (in tests) transport as the generation requests. The API key is added by
+    # the `openai` client per request, so downloads through the bare httpx client never carry it.
+
+    def _client_options(self) -> dict[str, Any]:
+        return client_options(
+            api_key=self.api_key,
+            api_base_url=self.api_base_url,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+            extra_headers=self.extra_headers,
+        )
+
+    def warm_up(self) -> None:
+        """Builds the synchronous client: checks the key, URL, timeout and retries. Safe to call from threads."""
+        if self.client is None:
+            with self._client_lock:
+                if self.client is None:
+                    options = self._client_options()
+                    http_client = init_http_client(self.http_client_kwargs, async_client=False) or httpx.Client()
+                    self._http_client = http_client
+                    # openai>=3 annotates http_client as httpx2's client; it accepts httpx's at runtime.
+                    self.client = AIMLAPIClient(http_client=http_client, **options)  # type: ignore[arg-type]
+
+    async def warm_up_async(self) -> None:
+        """Builds the asynchronous client on the running event loop."""
+        if self.async_client is None:
+            options = self._client_options()
+            http_client = init_http_client(self.http_client_kwargs, async_client=True) or httpx.AsyncClient()
+            self._async_http_client = http_client
+            self.async_client = AsyncAIMLAPIClient(http_client=http_client, **options)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        """Releases the synchronous client and its connections."""
+        if self.client is not None:
+            self.client.close()
+            self.client = None
+            self._http_client = None
+
+    async def close_async(self) -> None:
+        """Releases the asynchronous client and its connections."""
+        if self.async_client is not None:
+            await self.async_client.close()
+            self.async_client = None
+            self._async_http_client = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Clients hold sockets and locks; a copy (deepcopy, pickling for multiprocessing) builds its own on first use.
+        state = self.__dict__.copy()
+        for name in ("client", "async_client", "_http_client", "_async_http_client"):
+            state[name] = None
+        state.pop("_client_lock", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._client_lock = threading.Lock()
+
+    # --- serialization -----------------------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """
+        Serializes the component. The key is stored as a reference to its environment variable, never its value.
+
+        :returns: The component as a dictionary.
+        """
+        return default_to_dict(
+            self,
+            api_key=self.api_key,
+            model=self.model,
+            model_family=self.model_family,
+            n=self.n,
+            size=self.size,
+            seed=self.seed,
+            generation_kwargs=self.generation_kwargs,
+            download_images=self.download_images,
+            download_timeout=self.download_timeout,
+            max_download_bytes=self.max_download_bytes,
+            api_base_url=self.api_base_url,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+            extra_headers=self.extra_headers,
+            http_client_kwargs=self.http_client_kwargs,
+        )
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "AIMLAPIImageGenerator":
+        """
+        Deserializes the component.
+
+        :param data: The dictionary `to_dict` produced.
+        :returns: The component.
+        """
+        return default_from_dict(cls, data)
+
+    # --- requests ------------------------------------------------------------------------------------------------
+
+    def _request_body(
+        self,
+        prompt: object,
+        n: int | None,
+        size: ImageSize | None,
+        seed: int | None,
+        generation_kwargs: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        """The JSON body of a generation request. Raises `ValueError`/`TypeError` for bad input."""
+        prompt = _check_prompt(prompt)
+        n = n if n is not None else self.n
+        size = size if size is not None else self.size
+        seed = seed if seed is not None else self.seed
+        _check_count(n)
+        _check_seed(seed)
+
+        fields = {**self.generation_kwargs, **(generation_kwargs or {})}
+        extra_body = fields.pop("extra_body", None)
+        if extra_body is not None:
+            if not isinstance(extra_body, Mapping):
+                raise TypeError(
+                    f"generation_kwargs['extra_body'] must be a dict of JSON fields, got {type(extra_body).__name__}."
+                )
+            fields.update(extra_body)
+        for key in _COMPONENT_OWNED_KEYS:
+            if key in fields:
+                fields.pop(key)
+                logger.warning("generation_kwargs['{key}'] is ignored: the component sets it.", key=key)
+
+        family = self.family
+        if family is None and (n is not None or size is not None):
+            logger.warning(
+                "The image model {model} belongs to no known family, so n and size are sent under OpenAI's names "
+                "(n, size). If the model takes other names, pass model_family='fal' or 'google'.",
+                model=self.model,
+            )
+        family = family or _FALLBACK_FAMILY
+
+        mapped: dict[str, tuple[str, Any]] = {}
+        if n is not None:
+            mapped[COUNT_PARAMETER[family]] = ("n", n)
+        if size is not None:
+            key, value = size_parameter(family, size)
+            mapped[key] = ("size", value)
+        if seed is not None:
+            mapped[SEED_PARAMETER[family]] = ("seed", seed)
+        for key, (parameter, value) in mapped.items():
+            if key in fields and fields[key] != value:
+                raise ValueError(
+                    f"{parameter}={value!r} and generation_kwargs[{key!r}]={fields[key]!r} ask for different things. "
+                    f"Pass only one of them."
+                )
+            fields[key] = value
+        return {"model": self.model, "prompt": prompt, **fields}
+
+    # --- responses -----------------------------------------------------------------------------------------------
+
+    def _read_response(self, response: httpx.Response) -> tuple[dict[str, Any], list[GeneratedImage]]:
+        """The body of a 2xx answer and the images it describes; raises `ImageResponseError` if it has none."""
+        content_type = response.headers.get("content-type", "")
+        if content_type.split(";", 1)[0].strip().lower().startswith("image/"):
+            # An upstream that answers with the image itself rather than JSON.
+            encoded = base64.b64encode(response.content).decode("ascii")
+            return {}, [GeneratedImage(base64=encoded, mime_type=content_type)]
+        try:
+            body = response.json()
+        except ValueError:
+            excerpt = error_message_from_body(response.content) or "an empty body"
+            raise ImageResponseError(
+                f"AI/ML API answered HTTP {response.status_code} with {content_type or 'no content type'} rather "
+                f"than JSON (model {self.model!r}): {excerpt}"
+            ) from None
+        if not isinstance(body, dict):
+            raise ImageResponseError(
+                f"AI/ML API answered with a JSON {type(body).__name__} rather than an object (model {self.model!r})."
+            )
+        images = images_from_body(body)
+        if not images:
+            message = error_message_from_body(body)
+            raise ImageResponseError(
+                f"AI/ML API answered HTTP {response.status_code} without an image (model {self.model!r})"
+                + (f": {message}" if message else f"; the answer has the keys {sorted(body)}")
+                + ". Check the model id, the prompt (it may have been refused by a safety filter) and the parameters."
+            )
+        return body, images
+
+    @staticmethod
+    def _decode_without_request(image: GeneratedImage) -> tuple[bytes, str | None] | None:
+        """The bytes and declared type of an image that needs no download, or `None` if it does."""
+        if image.base64:
+            data, declared = decode_inline_image(image.base64)
+            return data, declared or image.mime_type
+        if image.url and is_data_url(image.url):
+            data, declared = decode_data_url(image.url)
+            return data, declared or image.mime_type
+        return None
+
+    def _meta(self, body: Mapping[str, Any], images: list[GeneratedImage]) -> dict[str, Any]:
+        meta: dict[str, Any] = {"model": self.model, "model_family": self.family, "image_count": len(images)}
+        if any(image.revised_prompt for image in images):
+            meta["revised_prompts"] = [image.revised_prompt for image in images]
+        usage = body.get("usage")
+        if usage is not None:
+            meta["usage"] = usage
+        cost = cost_from_body(body)
+        if cost is not None:
+            meta[COST_META_KEY] = cost
+        return meta
+
+    @staticmethod
+    def _source_urls(images: list[GeneratedImage]) -> list[str]:
+        return [image.url for image in images if image.url and not is_data_url(image.url)]
+
+    def _should_download(self, image: GeneratedImage) -> bool:
+        return self.download_images and not image.base64 and bool(image.url) and not is_data_url(image.url or "")
+
+    @component.output_types(images=list[ImageContent], urls=list[str], meta=dict[str, Any])
+    def run(
+        self,
+        prompt: str,
+        n: int | None = None,
+        size: ImageSize | None = None,
+        seed: int | None = None,
+        generation_kwargs: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """
+        Generates images for `prompt`.
+
+        :param prompt: What the image should show.
+        :param n: How many images; overrides the one given at init.
+        :param size: The size; overrides the one given at init. See `__init__` for the forms it takes.
+        :param seed: The seed; overrides the one given at init.
+        :param generation_kwargs: Further request fields, merged key by key over those given at init.
+        :returns: A dictionary with:
+            - `images`: the images as `ImageContent` (base64 and MIME type), in the order the server gave them;
+              each one's `meta` holds its `index`, and its source `url`, `revised_prompt`, `width` and `height`
+              where the server gave them. With `download_images=False`, images given only by URL are left out.
+            - `urls`: the http(s) URLs the server gave, in order (`data:` URLs are not repeated here).
+            - `meta`: `model`, `model_family`, `image_count` (images in the answer), `revised_prompts` (when the
+              model rewrote the prompt), `usage` (when reported) and `cost`.
+        :raises ValueError / TypeError: Bad input, before any request is sent.
+        :raises openai.APIStatusError: The API refused the request; the text is AI/ML API's own message.
+        :raises ImageResponseError: The answer held no image.
+        :raises ImageDownloadError: An image given by URL could not be downloaded.
+        """
+        body = self._request_body(prompt, n, size, seed, generation_kwargs)
+        self.warm_up()
+        assert self.client is not None and self._http_client is not None  # built by warm_up  # noqa: S101
+        response = self.client.post(IMAGE_GENERATIONS_PATH, body=body, cast_to=httpx.Response)
+        answer, generated = self._read_response(response)
+
+        contents = []
+        for index, image in enumerate(generated):
+            decoded = self._decode_without_request(image)
+            if decoded is None and self._should_download(image):
+                decoded = download_image(
+                    self._http_client,
+                    image.url or "",
+                    timeout=self.download_timeout,
+                    max_bytes=self.max_download_bytes,
+                )
+            if decoded is not None:
+                data, declared = decoded
+                contents.append(_image_content(data, image_mime_type(data, declared), _image_meta(image, index)))
+        return {"images": contents, "urls": self._source_urls(generated), "meta": self._meta(answer, generated)}
+
+    @component.output_types(images=list[ImageContent], urls=list[str], meta=dict[str, Any])
+    async def run_async(
+        self,
+        prompt: str,
+        n: int | None = None,
+        size: ImageSize | None = None,
+        seed: int | None = None,
+        generation_kwargs: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """
+        Generates images for `prompt` without blocking the event loop; images given by URL download concurrently.
+
+        :param prompt: What the image should show.
+        :param n: How many images; overrides the one given at init.
+        :param size: The size; overrides the one given at init. See `__init__` for the forms it takes.
+        :param seed: The seed; overrides the one given at init.
+        :param generation_kwargs: Further request fields, merged key by key over those given at init.
+        :returns: The same as `run`: `images`, `urls` and `meta`.
+        :raises ValueError / TypeError: Bad input, before any request is sent.
+        :raises openai.APIStatusError: The API refused the request; the text is AI/ML API's own message.
+        :raises ImageResponseError: The answer held no image.
+        :raises ImageDownloadError: An image given by URL could not be downloaded.
+        """
+        body = self._request_body(prompt, n, size, seed, generation_kwargs)
+        await self.warm_up_async()
+        assert self.async_client is not None and self._async_http_client is not None  # noqa: S101
+        http_client = self._async_http_client
+        response = await self.async_client.post(IMAGE_GENERATIONS_PATH, body=body, cast_to=httpx.Response)
+        answer, generated = self._read_response(response)
+
+        async def resolve(image: GeneratedImage) -> tuple[bytes, str | None] | None:
+            decoded = self._decode_without_request(image)
+            if decoded is None and self._should_download(image):
+                return await download_image_async(
+                    http_client, image.url or "", timeout=self.download_timeout, max_bytes=self.max_download_bytes
+                )
+            return decoded
+
+        resolved = await asyncio.gather(*(resolve(image) for image in generated))
+        contents = [
+            _image_content(decoded[0], image_mime_type(*decoded), _image_meta(image, index))
+            for index, (image, decoded) in enumerate(zip(generated, resolved, strict=True))
+            if decoded is not None
+        ]
+        return {"images": contents, "urls": self._source_urls(generated), "meta": self._meta(answer, generated)}

@@ -1,0 +1,3 @@
+# SPDX-FileCopyrightText: 2026-present The aimlapi-haystack authors
+#
+# SPDX-License-Identifier: Apache-2.0
