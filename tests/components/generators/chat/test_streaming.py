@@ -5,6 +5,7 @@
 
 from typing import Any
 
+import httpx
 import pytest
 from haystack.dataclasses import StreamingChunk, ToolCall
 
@@ -281,3 +282,44 @@ def test_sync_run_refuses_an_async_callback(make_generator):
     with pytest.raises(ValueError, match="coroutine"):
         make_generator(api).run("hi", streaming_callback=callback)
     assert api.requests == []
+
+
+class CallbackFailedError(Exception):
+    pass
+
+
+def failing_callback(chunk: StreamingChunk) -> None:
+    if chunk.content:
+        raise CallbackFailedError
+
+
+class TrackedStream(httpx.SyncByteStream):
+    """A response body that records whether the client closed it."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self.closed = False
+
+    def __iter__(self):
+        yield self.body
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_a_failing_callback_propagates_and_closes_the_response(make_generator):
+    body = TrackedStream(fixture_text("stream_openai_route.sse").encode())
+    response = httpx.Response(200, stream=body, headers={"content-type": "text/event-stream"})
+    generator = make_generator(MockAPI(response))
+    with pytest.raises(CallbackFailedError):
+        generator.run("hi", streaming_callback=failing_callback)
+    assert body.closed
+
+
+async def test_a_failing_async_callback_propagates(make_generator):
+    async def callback(chunk: StreamingChunk) -> None:
+        failing_callback(chunk)
+
+    generator = make_generator(MockAPI(sse_response(fixture_text("stream_openai_route.sse"))), use_async=True)
+    with pytest.raises(CallbackFailedError):
+        await generator.run_async("hi", streaming_callback=callback)

@@ -369,6 +369,12 @@ class AIMLAPIChatGenerator(OpenAIChatGenerator):
                     callback(streaming_chunk)
         except _STREAM_ERRORS as error:
             raise assembler.interrupted(error) from error
+        except BaseException:
+            # The callback failed (or the caller interrupted): release the connection now, not at garbage collection.
+            close = getattr(chat_completion, "close", None)
+            if close is not None:
+                close()
+            raise
         return [assembler.finish()]
 
     async def _handle_async_stream_response(
@@ -379,12 +385,14 @@ class AIMLAPIChatGenerator(OpenAIChatGenerator):
             async for chunk in chat_completion:
                 for streaming_chunk in assembler.add(chunk):
                     await _invoke_streaming_callback(callback, streaming_chunk)
-        except asyncio.CancelledError:
-            # Close the connection even though the task is being cancelled.
-            await asyncio.shield(chat_completion.close())
-            raise
         except _STREAM_ERRORS as error:
             raise assembler.interrupted(error) from error
+        except BaseException:
+            # Cancelled, or the callback failed: release the connection, even while the task is being cancelled.
+            close = getattr(chat_completion, "close", None)
+            if close is not None:
+                await asyncio.shield(close())
+            raise
         return [assembler.finish()]
 
     @component.output_types(replies=list[ChatMessage])
