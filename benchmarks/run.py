@@ -1,0 +1,287 @@
+# SPDX-FileCopyrightText: 2026-present The aimlapi-haystack authors
+#
+# SPDX-License-Identifier: Apache-2.0
+"""
+Run every benchmark and write `benchmarks/RESULTS.md` and `benchmarks/results.json`.
+
+Usage (inside the project's environment, after `pip install -e ".[test]"`):
+```bash
+python benchmarks/run.py            # the full run, about 8 minutes on 2 cores
+python benchmarks/run.py --quick    # a smoke run of the same code, well under a minute
+python benchmarks/run.py --only plain,stream --output-dir /tmp/bench
+```
+
+It starts its own servers (llmock, and two small stdlib servers) as separate processes on 127.0.0.1 and stops them
+at the end; nothing else needs installing or starting. See `benchmarks/README.md` for what is measured and how.
+"""
+
+import argparse
+import importlib.metadata
+import inspect
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:  # the benchmark modules import each other as top-level modules
+    sys.path.insert(0, str(HERE))
+
+from chat import FULL, QUICK, WORKLOADS, run_chat_benchmarks, settings_dict  # noqa: E402
+from imports import run_import_benchmark  # noqa: E402
+
+ALL = (*WORKLOADS, "import", "embedders")
+PACKAGES = ("aimlapi-haystack", "haystack-ai", "openai", "httpx", "httpx2", "pydantic", "llmock")
+METRIC_NAMES = {
+    "cpu_ms": "client CPU (ms)",
+    "wall_ms": "wall (ms)",
+    "ttft_ms": "time to first token (ms)",
+}
+
+# (workload, metric, comparison, limit, description). Reported, never asserted.
+TARGETS = (
+    ("plain", "cpu_ms", "ratio", 1.03, "client CPU <= 1.03x the raw openai SDK"),
+    ("stream", "cpu_ms", "ratio", 1.05, "client CPU <= 1.05x the raw openai SDK"),
+    ("stream", "cpu_ms", "vs_haystack", 1.0, "client CPU below Haystack's OpenAIChatGenerator"),
+    ("concurrent", "wall_ms", "ratio", 1.10, "wall <= 1.10x AsyncOpenAI"),
+    ("ttft", "ttft_ms", "difference", 1.0, "within 1 ms of the raw openai SDK"),
+    ("import", "wall_ms", "ratio", 1.05, "<= 1.05x Haystack's OpenAIChatGenerator"),
+)
+
+
+def _log(started: float) -> Any:
+    def log(message: str) -> None:
+        print(f"[{time.monotonic() - started:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+    return log
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on: CPU, cores, OS, Python, package versions, commit, load."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    versions = {}
+    for package in PACKAGES:
+        try:
+            versions[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            versions[package] = None
+    commit = None
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=HERE, capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "os": platform.platform(),
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "packages": versions,
+        "commit": commit,
+        "load_average_at_start": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+    }
+
+
+def run_embedders(quick: bool, log: Any) -> dict[str, Any]:
+    """The document-embedder benchmark of `benchmarks/embedders.py`, when that module is present."""
+    try:
+        import embedders  # noqa: PLC0415  # optional: written separately, may be absent
+    except ImportError as error:
+        return {"skipped": f"benchmarks/embedders.py could not be imported ({error})"}
+    wanted: dict[str, Any] = {"documents": 64, "concurrencies": (1, 4), "repeats": 1} if quick else {"repeats": 3}
+    parameters = inspect.signature(embedders.run_benchmark).parameters
+    log("embedders: running")
+    figures: dict[str, Any] = embedders.run_benchmark(**{k: v for k, v in wanted.items() if k in parameters})
+    if "markdown" not in figures and hasattr(embedders, "to_markdown"):
+        figures["markdown"] = embedders.to_markdown(figures)
+    return figures
+
+
+def evaluate_targets(workloads: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each target with the measured value (median of per-round ratios or differences) and whether it is met."""
+    evaluated = []
+    for workload, metric, comparison, limit, description in TARGETS:
+        result = workloads.get(workload)
+        if result is None:
+            continue
+        if comparison == "ratio":
+            spread = result["summary"]["ratios"]["aimlapi"][metric]
+        elif comparison == "difference":
+            spread = result["summary"]["differences"]["aimlapi"][metric]
+        else:
+            spread = result["aimlapi_vs_haystack"][metric]
+        value = spread["median"]
+        met = value < limit if comparison == "vs_haystack" else value <= limit
+        evaluated.append(
+            {
+                "target": f"{result['title']}: {description}",
+                "workload": workload,
+                "metric": metric,
+                "comparison": comparison,
+                "limit": limit,
+                "value": round(value, 4),
+                "p25": round(spread["p25"], 4),
+                "p75": round(spread["p75"], 4),
+                "met": met,
+            }
+        )
+    return evaluated
+
+
+def _format_value(comparison: str, value: float) -> str:
+    return f"{value:+.2f} ms" if comparison == "difference" else f"{value:.3f}x"
+
+
+def _workload_table(result: dict[str, Any]) -> list[str]:
+    summary = result["summary"]
+    baseline = summary["baseline"]
+    labels = result["contender_labels"]
+    metrics = list(summary["contenders"][baseline])
+    header = ["contender"]
+    for metric in metrics:
+        header += [f"{METRIC_NAMES.get(metric, metric)}, median", f"ratio to {labels[baseline]}"]
+    for metric in next(iter(summary["differences"].values()), {}):
+        header.append(f"{METRIC_NAMES.get(metric, metric)}, difference to {labels[baseline]}")
+    lines = ["| " + " | ".join(header) + " |", "| --- |" + " ---: |" * (len(header) - 1)]
+    for name, figures in summary["contenders"].items():
+        cells = [labels.get(name, name)]
+        for metric in metrics:
+            cells.append(f"{figures[metric]['median']:.3f}")
+            if name == baseline:
+                cells.append("1 (baseline)")
+            else:
+                ratio = summary["ratios"][name][metric]
+                cells.append(f"{ratio['median']:.3f}x ({ratio['p25']:.3f}-{ratio['p75']:.3f})")
+        for metric in next(iter(summary["differences"].values()), {}):
+            if name == baseline:
+                cells.append("0 (baseline)")
+            else:
+                difference = summary["differences"][name][metric]
+                cells.append(f"{difference['median']:+.2f} ({difference['p25']:+.2f} to {difference['p75']:+.2f})")
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def to_markdown(report: dict[str, Any]) -> str:
+    """RESULTS.md: machine, targets, then one table per workload."""
+    info = report["machine"]
+    packages = ", ".join(f"{name} {version}" for name, version in info["packages"].items() if version)
+    lines = [
+        "# Benchmark results",
+        "",
+        (
+            f"Generated by `python benchmarks/run.py{' --quick' if report['mode'] == 'quick' else ''}` on "
+            f"{report['generated_at']} ({report['mode']} run, {report['duration_s']:.0f} s). How to read and "
+            "reproduce these figures: [README.md](README.md)."
+        ),
+        "",
+        f"- Machine: {info['cpu']}, {info['cores']} cores ({info['usable_cores']} usable), {info['os']}",
+        f"- Python: {info['python']}",
+        f"- Packages: {packages}",
+        (
+            f"- Commit: {info['commit']}; load average at start {_load(info['load_average_at_start'])}, at end "
+            f"{_load(info.get('load_average_at_end'))}"
+        ),
+        "",
+        "## Targets",
+        "",
+        (
+            "Each value is the median of per-round ratios (or differences) of `AIMLAPIChatGenerator` to the "
+            "baseline, with the interquartile range beside it. Targets are reported, never asserted."
+        ),
+        "",
+        "| target | measured | range (p25-p75) | met |",
+        "| --- | ---: | ---: | :---: |",
+    ]
+    for target in report["targets"]:
+        comparison = target["comparison"]
+        lines.append(
+            f"| {target['target']} | {_format_value(comparison, target['value'])} | "
+            f"{_format_value(comparison, target['p25'])} - {_format_value(comparison, target['p75'])} | "
+            f"{'yes' if target['met'] else '**no**'} |"
+        )
+    for result in report["workloads"]:
+        lines += ["", f"## {result['title']}", "", result["description"], ""]
+        settings = ", ".join(f"{key.replace('_', ' ')} {value}" for key, value in result["settings"].items())
+        lines += [f"Settings: {settings}.", ""]
+        lines += _workload_table(result)
+        versus = result.get("aimlapi_vs_haystack")
+        if versus:
+            ratios = ", ".join(
+                f"{METRIC_NAMES.get(metric, metric)} {spread['median']:.3f}x" for metric, spread in versus.items()
+            )
+            lines += ["", f"`AIMLAPIChatGenerator` / Haystack's `OpenAIChatGenerator`, per round: {ratios}."]
+    embedders = report.get("embedders")
+    if embedders is not None:
+        lines += ["", "## Document embedders", ""]
+        if "skipped" in embedders:
+            lines.append(f"Skipped: {embedders['skipped']}.")
+        else:
+            lines.append(embedders.get("markdown", "(no table)"))
+    return "\n".join(lines) + "\n"
+
+
+def _load(load: list[float] | None) -> str:
+    return "n/a" if not load else " / ".join(f"{value:.2f}" for value in load)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="a smoke run: few rounds, small replies")
+    parser.add_argument(
+        "--only",
+        default=",".join(ALL),
+        help=f"comma-separated workloads to run (default: all of {','.join(ALL)})",
+    )
+    parser.add_argument("--output-dir", type=Path, default=HERE, help="where RESULTS.md and results.json go")
+    args = parser.parse_args(argv)
+    only = tuple(name.strip() for name in args.only.split(",") if name.strip())
+    unknown = sorted(set(only) - set(ALL))
+    if unknown:
+        parser.error(f"unknown workload(s) {', '.join(unknown)}; choose from {', '.join(ALL)}")
+
+    started = time.monotonic()
+    log = _log(started)
+    settings = QUICK if args.quick else FULL
+    report: dict[str, Any] = {
+        "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "mode": "quick" if args.quick else "full",
+        "machine": machine(),
+        "settings": settings_dict(settings),
+    }
+    workloads = run_chat_benchmarks(settings, progress=log, only=tuple(w for w in WORKLOADS if w in only))
+    if "import" in only:
+        workloads.append(run_import_benchmark(rounds=2 if args.quick else 15, progress=log))
+    report["workloads"] = workloads
+    report["targets"] = evaluate_targets({result["name"]: result for result in workloads})
+    if "embedders" in only:
+        report["embedders"] = run_embedders(args.quick, log)
+    report["machine"]["load_average_at_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
+    report["duration_s"] = round(time.monotonic() - started, 1)
+
+    args.output_dir.mkdir(parents=True, exist_ok=True)
+    (args.output_dir / "results.json").write_text(json.dumps(report, indent=2) + "\n")
+    (args.output_dir / "RESULTS.md").write_text(to_markdown(report))
+    log(f"wrote {args.output_dir / 'RESULTS.md'} and {args.output_dir / 'results.json'}")
+    for target in report["targets"]:
+        verdict = "met" if target["met"] else "MISSED"
+        print(f"{verdict:6}  {_format_value(target['comparison'], target['value']):>10}  {target['target']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
