@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """The generator against a real HTTP server (llmock) on 127.0.0.1: sockets, SSE framing, retries and timeouts."""
 
+import asyncio
 import time
 
 import openai
@@ -120,3 +121,11 @@ def test_timeout(llmock_server):
     with pytest.raises(openai.APITimeoutError):
         generator.run([ChatMessage.from_user("slow")])
     assert time.monotonic() - started < 2.5
+
+
+def test_run_async_from_successive_event_loops(llmock_server):
+    """A second `asyncio.run` must not reuse connections pooled on the first, closed, loop."""
+    generator = generator_for(llmock_server)
+    texts = [asyncio.run(generator.run_async(f"call {i}"))["replies"][0].text for i in range(3)]
+    assert all(texts)
+    assert len(llmock_server.requests()) == 3

@@ -3,8 +3,10 @@
 # SPDX-License-Identifier: Apache-2.0
 
 import asyncio
+import contextlib
 import inspect
 import threading
+import weakref
 from collections.abc import Mapping
 from functools import cache
 from typing import Any
@@ -202,6 +204,7 @@ class AIMLAPIChatGenerator(OpenAIChatGenerator):
         )
         self.extra_headers = extra_headers
         self._client_lock = threading.Lock()
+        self._async_client_loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
 
     # --- clients ---------------------------------------------------------------------------------------------
     # The parent builds plain `openai` clients from `_client_kwargs()`. These builders use clients whose errors
@@ -226,9 +229,21 @@ class AIMLAPIChatGenerator(OpenAIChatGenerator):
                     self.client = build_client(self._client_kwargs(), self.http_client_kwargs)
 
     async def warm_up_async(self) -> None:
-        """Builds the asynchronous client on the running event loop."""
+        """Builds the asynchronous client on the running event loop, and again if a later call runs on another."""
+        loop = asyncio.get_running_loop()
+        if self.async_client is not None and (self._async_client_loop is None or self._async_client_loop() is not loop):
+            # Pooled connections belong to the loop that opened them: reused from another loop (a second
+            # `asyncio.run`, say) they fail with "Event loop is closed". Build a new client; closing the old one
+            # fails where its loop is gone, but marks it closed, so it does not try again from this loop.
+            # A client whose loop still runs (in another thread) is only replaced: its calls in flight keep it.
+            stale, self.async_client = self.async_client, None
+            stale_loop = self._async_client_loop() if self._async_client_loop is not None else None
+            if stale_loop is None or stale_loop.is_closed():
+                with contextlib.suppress(RuntimeError):
+                    await stale.close()
         if self.async_client is None:
             self.async_client = build_async_client(self._client_kwargs(), self.http_client_kwargs)
+            self._async_client_loop = weakref.ref(loop)
 
     def __getstate__(self) -> dict[str, Any]:
         # Clients hold sockets and locks; a copy (Agent.clone(), deepcopy, pickling for multiprocessing) builds its
@@ -236,6 +251,7 @@ class AIMLAPIChatGenerator(OpenAIChatGenerator):
         state = self.__dict__.copy()
         state["client"] = None
         state["async_client"] = None
+        state["_async_client_loop"] = None
         state.pop("_client_lock", None)
         return state
 
