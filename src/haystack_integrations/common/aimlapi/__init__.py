@@ -3,7 +3,14 @@
 # SPDX-License-Identifier: Apache-2.0
 """Everything about AI/ML API that is not about Haystack: settings, clients, errors, finish reasons and cost."""
 
-from .clients import AIMLAPIClient, AsyncAIMLAPIClient, build_async_client, build_client, client_options
+from .clients import (
+    AIMLAPIClient,
+    AIMLAPIClientsMixin,
+    AsyncAIMLAPIClient,
+    build_async_client,
+    build_client,
+    client_options,
+)
 from .cost import COST_META_KEY, CREDITS_PER_USD, add_costs, cost_from_body, cost_from_model
 from .errors import StreamInterruptedError, describe_status_error, error_message_from_body
 from .finish_reasons import PROVIDER_FINISH_REASON_META_KEY, normalize_finish_reason
@@ -35,6 +42,7 @@ __all__ = [
     "PROVIDER_FINISH_REASON_META_KEY",
     "TIMEOUT_ENV",
     "AIMLAPIClient",
+    "AIMLAPIClientsMixin",
     "AsyncAIMLAPIClient",
     "StreamInterruptedError",
     "add_costs",

@@ -3,6 +3,10 @@
 # SPDX-License-Identifier: Apache-2.0
 """The `openai` clients every component talks to AI/ML API through."""
 
+import asyncio
+import contextlib
+import threading
+import weakref
 from collections.abc import Mapping
 from typing import Any
 
@@ -70,3 +74,84 @@ def build_async_client(options: Mapping[str, Any], http_client_kwargs: dict[str,
     """An asynchronous client; `http_client_kwargs` configure its `httpx.AsyncClient`."""
     http_client: httpx.AsyncClient | None = init_http_client(http_client_kwargs, async_client=True)
     return AsyncAIMLAPIClient(http_client=http_client, **options)  # type: ignore[arg-type]
+
+
+# Serializes client creation across every component instance. Creation is rare (once per instance, and again after
+# an event-loop change), so one lock costs nothing and spares each instance a lock of its own to create and copy.
+_CLIENT_CREATION_LOCK = threading.Lock()
+
+
+class AIMLAPIClientsMixin:
+    """
+    The client lifecycle every AI/ML API component shares; mix it in before the Haystack base class.
+
+    - `warm_up()` builds one `AIMLAPIClient`, also when threads share the instance, and checks the configuration
+      (key, URL, timeout, retries) then, never at construction, so saved pipelines always load.
+    - `warm_up_async()` builds one `AsyncAIMLAPIClient` per event loop: pooled connections belong to the loop that
+      opened them, and reusing them from a later loop (a second `asyncio.run`) fails with "Event loop is closed".
+    - Copies and pickles (`Agent.clone()`, multiprocessing) drop the clients and build their own on first use.
+
+    Components set `api_key`, `api_base_url`, `timeout`, `max_retries`, `extra_headers` and `http_client_kwargs`, and
+    `client = async_client = None`, in `__init__`. `_make_client` / `_make_async_client` are the hooks for a component
+    that needs more than the default client; `_transient_attributes` names what a copy must not carry.
+    """
+
+    api_key: Secret
+    api_base_url: str | None
+    timeout: float | None
+    max_retries: int | None
+    extra_headers: dict[str, Any] | None
+    http_client_kwargs: dict[str, Any] | None
+    client: Any
+    async_client: Any
+
+    _transient_attributes: tuple[str, ...] = ("client", "async_client", "_async_client_loop")
+
+    def _client_kwargs(self) -> dict[str, Any]:
+        if self.api_base_url is None:
+            raise ValueError("api_base_url is not set. Pass an absolute http(s) URL or set AIMLAPI_BASE_URL.")
+        return client_options(
+            api_key=self.api_key,
+            api_base_url=self.api_base_url,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+            extra_headers=self.extra_headers,
+        )
+
+    def _make_client(self, options: Mapping[str, Any]) -> AIMLAPIClient:
+        return build_client(options, self.http_client_kwargs)
+
+    def _make_async_client(self, options: Mapping[str, Any]) -> AsyncAIMLAPIClient:
+        return build_async_client(options, self.http_client_kwargs)
+
+    def warm_up(self) -> None:
+        """Builds the synchronous client, checking the key, URL, timeout and retries. Safe to call from threads."""
+        if self.client is None:
+            with _CLIENT_CREATION_LOCK:
+                if self.client is None:
+                    self.client = self._make_client(self._client_kwargs())
+
+    async def warm_up_async(self) -> None:
+        """Builds the asynchronous client for the running event loop."""
+        loop = asyncio.get_running_loop()
+        built_on = self.__dict__.get("_async_client_loop")
+        if self.async_client is not None and (built_on is None or built_on() is not loop):
+            # A client whose loop still runs (in another thread) is only replaced: its calls in flight keep it.
+            # Closing one whose loop is gone fails, but marks it closed, so it does not try again from this loop.
+            stale, self.async_client = self.async_client, None
+            stale_loop = built_on() if built_on is not None else None
+            if stale_loop is None or stale_loop.is_closed():
+                with contextlib.suppress(RuntimeError):
+                    await stale.close()
+        if self.async_client is None:
+            self.async_client = self._make_async_client(self._client_kwargs())
+            self._async_client_loop = weakref.ref(loop)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        for name in self._transient_attributes:
+            state[name] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)

@@ -3,10 +3,7 @@
 # SPDX-License-Identifier: Apache-2.0
 
 import asyncio
-import contextlib
 import inspect
-import threading
-import weakref
 from collections.abc import Mapping
 from functools import cache
 from typing import Any
@@ -31,10 +28,8 @@ from openai.resources.chat.completions import Completions
 from pydantic import BaseModel
 
 from haystack_integrations.common.aimlapi import (
-    build_async_client,
-    build_client,
+    AIMLAPIClientsMixin,
     chat_request_defaults,
-    client_options,
     default_api_key,
     resolve_base_url,
 )
@@ -110,8 +105,10 @@ def _check_tool_choice(tool_choice: Any, tool_names: set[str]) -> None:
         )
 
 
+# The mixin comes first so that its client lifecycle replaces the parent's: the parent builds plain `openai` clients
+# from OPENAI_* settings, without a lock, and keeps an async client across event loops.
 @component
-class AIMLAPIChatGenerator(OpenAIChatGenerator):
+class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
     """
     Chat with any of AI/ML API's models (OpenAI, Anthropic, Google, DeepSeek, Qwen, ...) from Haystack.
 
@@ -203,61 +200,6 @@ class AIMLAPIChatGenerator(OpenAIChatGenerator):
             http_client_kwargs=http_client_kwargs,
         )
         self.extra_headers = extra_headers
-        self._client_lock = threading.Lock()
-        self._async_client_loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
-
-    # --- clients ---------------------------------------------------------------------------------------------
-    # The parent builds plain `openai` clients from `_client_kwargs()`. These builders use clients whose errors
-    # carry AI/ML API's message, resolve AI/ML API's environment variables, and (for `warm_up`) hold a lock so that
-    # threads sharing one instance build exactly one client.
-
-    def _client_kwargs(self) -> dict[str, Any]:
-        assert self.api_base_url is not None  # resolved in __init__  # noqa: S101
-        return client_options(
-            api_key=self.api_key,
-            api_base_url=self.api_base_url,
-            timeout=self.timeout,
-            max_retries=self.max_retries,
-            extra_headers=self.extra_headers,
-        )
-
-    def warm_up(self) -> None:
-        """Builds the synchronous client: checks the key, URL, timeout and retries. Safe to call from threads."""
-        if self.client is None:
-            with self._client_lock:
-                if self.client is None:
-                    self.client = build_client(self._client_kwargs(), self.http_client_kwargs)
-
-    async def warm_up_async(self) -> None:
-        """Builds the asynchronous client on the running event loop, and again if a later call runs on another."""
-        loop = asyncio.get_running_loop()
-        if self.async_client is not None and (self._async_client_loop is None or self._async_client_loop() is not loop):
-            # Pooled connections belong to the loop that opened them: reused from another loop (a second
-            # `asyncio.run`, say) they fail with "Event loop is closed". Build a new client; closing the old one
-            # fails where its loop is gone, but marks it closed, so it does not try again from this loop.
-            # A client whose loop still runs (in another thread) is only replaced: its calls in flight keep it.
-            stale, self.async_client = self.async_client, None
-            stale_loop = self._async_client_loop() if self._async_client_loop is not None else None
-            if stale_loop is None or stale_loop.is_closed():
-                with contextlib.suppress(RuntimeError):
-                    await stale.close()
-        if self.async_client is None:
-            self.async_client = build_async_client(self._client_kwargs(), self.http_client_kwargs)
-            self._async_client_loop = weakref.ref(loop)
-
-    def __getstate__(self) -> dict[str, Any]:
-        # Clients hold sockets and locks; a copy (Agent.clone(), deepcopy, pickling for multiprocessing) builds its
-        # own on first use.
-        state = self.__dict__.copy()
-        state["client"] = None
-        state["async_client"] = None
-        state["_async_client_loop"] = None
-        state.pop("_client_lock", None)
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._client_lock = threading.Lock()
 
     # --- serialization -----------------------------------------------------------------------------------------
 
@@ -446,7 +388,7 @@ class AIMLAPIChatGenerator(OpenAIChatGenerator):
             tools=tools,
             tools_strict=tools_strict,
         )
-        endpoint = getattr(self.client.chat.completions, api_args.pop("openai_endpoint"))  # type: ignore[union-attr]
+        endpoint = getattr(self.client.chat.completions, api_args.pop("openai_endpoint"))
         response = endpoint(**api_args)
         if callback is not None:
             replies = self._handle_stream_response(response, callback)
@@ -492,7 +434,7 @@ class AIMLAPIChatGenerator(OpenAIChatGenerator):
             tools_strict=tools_strict,
         )
         client = self.async_client
-        endpoint = getattr(client.chat.completions, api_args.pop("openai_endpoint"))  # type: ignore[union-attr]
+        endpoint = getattr(client.chat.completions, api_args.pop("openai_endpoint"))
         response = await endpoint(**api_args)
         if callback is not None:
             replies = await self._handle_async_stream_response(response, callback)
