@@ -3,6 +3,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """The embedders against a real HTTP server (llmock) on 127.0.0.1: sockets, concurrency, retries and failures."""
 
+import asyncio
+
 import pytest
 from haystack import Document
 from llmock.simulation import build_mock_embedding
@@ -99,3 +101,12 @@ async def test_text_embedder_async(llmock_server):
     result = await embedder.run_async("capital of France")
     assert result["embedding"] == build_mock_embedding("capital of France", 1536)
     assert embedding_requests(llmock_server)[0]["body"]["encoding_format"] == "float"
+
+
+def test_run_async_from_two_event_loops(llmock_server):
+    # Each asyncio.run() has its own loop; pooled connections of the first must not be reused by the second.
+    embedder = document_embedder_for(llmock_server, batch_size=1, max_concurrency=2)
+    for _ in range(2):
+        result = asyncio.run(embedder.run_async(documents(2)))
+        assert [doc.embedding is not None for doc in result["documents"]] == [True, True]
+    assert len(embedding_requests(llmock_server)) == 4

@@ -3,7 +3,6 @@
 # SPDX-License-Identifier: Apache-2.0
 
 import asyncio
-import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import replace
@@ -16,9 +15,14 @@ from haystack.utils import Secret
 from openai import APIError
 from tqdm import tqdm
 
-from haystack_integrations.common.aimlapi import COST_META_KEY, add_costs, default_api_key, resolve_base_url
+from haystack_integrations.common.aimlapi import (
+    COST_META_KEY,
+    AIMLAPIClientsMixin,
+    add_costs,
+    default_api_key,
+    resolve_base_url,
+)
 
-from .clients import EmbedderClientsMixin
 from .wire import (
     DEFAULT_MODEL,
     EmbeddingBatch,
@@ -70,7 +74,7 @@ def _positive_int(name: str, value: Any, hint: str) -> None:
 
 
 @component
-class AIMLAPIDocumentEmbedder(EmbedderClientsMixin, OpenAIDocumentEmbedder):
+class AIMLAPIDocumentEmbedder(AIMLAPIClientsMixin, OpenAIDocumentEmbedder):
     """
     Embeds Documents with any of AI/ML API's embedding models, sending several batches at once.
 
@@ -212,7 +216,6 @@ class AIMLAPIDocumentEmbedder(EmbedderClientsMixin, OpenAIDocumentEmbedder):
         self.input_type = input_type
         self.extra_body = extra_body
         self.extra_headers = extra_headers
-        self._client_lock = threading.Lock()
 
     def to_dict(self) -> dict[str, Any]:
         """

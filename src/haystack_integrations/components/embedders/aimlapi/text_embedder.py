@@ -2,16 +2,14 @@
 #
 # SPDX-License-Identifier: Apache-2.0
 
-import threading
 from typing import Any, Literal
 
 from haystack import component
 from haystack.components.embedders import OpenAITextEmbedder
 from haystack.utils import Secret
 
-from haystack_integrations.common.aimlapi import COST_META_KEY, default_api_key, resolve_base_url
+from haystack_integrations.common.aimlapi import COST_META_KEY, AIMLAPIClientsMixin, default_api_key, resolve_base_url
 
-from .clients import EmbedderClientsMixin
 from .wire import (
     DEFAULT_MODEL,
     EmbeddingBatch,
@@ -25,7 +23,7 @@ from .wire import (
 
 
 @component
-class AIMLAPITextEmbedder(EmbedderClientsMixin, OpenAITextEmbedder):
+class AIMLAPITextEmbedder(AIMLAPIClientsMixin, OpenAITextEmbedder):
     """
     Embeds a string (a query, usually) with any of AI/ML API's embedding models.
 
@@ -128,7 +126,6 @@ class AIMLAPITextEmbedder(EmbedderClientsMixin, OpenAITextEmbedder):
         self.input_type = input_type
         self.extra_body = extra_body
         self.extra_headers = extra_headers
-        self._client_lock = threading.Lock()
 
     def to_dict(self) -> dict[str, Any]:
         """
