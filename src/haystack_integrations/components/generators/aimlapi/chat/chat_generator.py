@@ -84,6 +84,22 @@ def _pydantic_to_response_format(model: type[BaseModel]) -> dict[str, Any]:
     }
 
 
+def _check_call_arguments(model: Any, streaming_callback: Any, generation_kwargs: Any) -> None:
+    # Each of these would otherwise fail only after the request was sent (a callback that cannot be called, an
+    # empty model id), or with an error that does not name the argument.
+    if not isinstance(model, str) or not model.strip():
+        raise ValueError(f"model is {model!r}. Pass a model id such as {DEFAULT_MODEL!r}.")
+    if streaming_callback is not None and not callable(streaming_callback):
+        raise TypeError(
+            f"streaming_callback must be a function that takes a StreamingChunk, got "
+            f"{type(streaming_callback).__name__}."
+        )
+    if generation_kwargs is not None and not isinstance(generation_kwargs, Mapping):
+        raise TypeError(
+            f"generation_kwargs must be a dict of request parameters, got {type(generation_kwargs).__name__}."
+        )
+
+
 def _check_tool_choice(tool_choice: Any, tool_names: set[str]) -> None:
     if tool_choice is None:
         return
@@ -227,6 +243,7 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
         tools_strict: bool | None = None,
     ) -> dict[str, Any]:
         """The parent's request, adjusted for AI/ML API: see the class docstring."""
+        _check_call_arguments(self.model, streaming_callback, generation_kwargs)
         is_streaming = streaming_callback is not None
         merged = {**self.generation_kwargs, **(generation_kwargs or {})}
         run_kwargs = dict(generation_kwargs or {})
