@@ -1,8 +1,19 @@
 # SPDX-FileCopyrightText: 2026-present The aimlapi-haystack authors
 #
 # SPDX-License-Identifier: Apache-2.0
-"""Everything about AI/ML API that is not about Haystack: settings, clients, errors, finish reasons and cost."""
+"""Everything about AI/ML API that is not about Haystack: settings, clients, errors, finish reasons, cost and the
+model catalogue."""
 
+from .catalogue import (
+    CatalogueError,
+    ModelCatalogue,
+    ModelInfo,
+    ModelPricing,
+    UnknownModelWarning,
+    alist_models,
+    check_model,
+    list_models,
+)
 from .clients import (
     AIMLAPIClient,
     AIMLAPIClientsMixin,
@@ -44,17 +55,25 @@ __all__ = [
     "AIMLAPIClient",
     "AIMLAPIClientsMixin",
     "AsyncAIMLAPIClient",
+    "CatalogueError",
+    "ModelCatalogue",
+    "ModelInfo",
+    "ModelPricing",
     "StreamInterruptedError",
+    "UnknownModelWarning",
     "add_costs",
+    "alist_models",
     "build_async_client",
     "build_client",
     "chat_request_defaults",
+    "check_model",
     "client_options",
     "cost_from_body",
     "cost_from_model",
     "default_api_key",
     "describe_status_error",
     "error_message_from_body",
+    "list_models",
     "merge_headers",
     "normalize_finish_reason",
     "resolve_api_key",
