@@ -39,6 +39,8 @@ def test_defaults() -> None:
         ({"n": "2"}, TypeError, "n must be a whole number"),
         ({"size": "1024x"}, ValueError, "is not a size"),
         ({"seed": 1.5}, TypeError, "seed must be an int"),
+        ({"model": "dall-e-3", "size": "landscape_4_3"}, ValueError, "cannot be expressed for openai-style models"),
+        ({"model": "flux/dev", "size": "auto"}, ValueError, "cannot be expressed for fal-style models"),
         ({"download_timeout": 0}, ValueError, "download_timeout must be a positive number"),
         ({"max_download_bytes": -1}, ValueError, "max_download_bytes must be a positive whole number"),
     ],

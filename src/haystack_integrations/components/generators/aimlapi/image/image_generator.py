@@ -233,6 +233,8 @@ class AIMLAPIImageGenerator:
         self.max_retries = max_retries
         self.extra_headers = extra_headers
         self.http_client_kwargs = http_client_kwargs
+        if size is not None:
+            size_parameter(self.family or _FALLBACK_FAMILY, size)  # a size the model cannot take fails here already
         self.client: AIMLAPIClient | None = None
         self.async_client: AsyncAIMLAPIClient | None = None
         self._http_client: httpx.Client | None = None
