@@ -4,7 +4,7 @@
 
 import asyncio
 import inspect
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from functools import cache
 from typing import Any
 
@@ -46,6 +46,24 @@ _COMPONENT_OWNED_KEYS = ("model", "messages", "stream", "n")
 _GENERIC_TOOL_CHOICES = ("auto", "none", "required", "any")
 # Errors the `openai` stream iterator raises when the stream itself breaks (JSONDecodeError is a ValueError).
 _STREAM_ERRORS = (APIError, ValueError)
+
+
+def _read_chunks(chat_completion: Any, assembler: StreamAssembler) -> Iterator[Any]:
+    """The stream's chunks. Only a failure to read one is a broken stream: an error raised while a chunk is being
+    handled (by a streaming callback, say) is not caught here, so it reaches the caller unchanged."""
+    try:
+        yield from chat_completion
+    except _STREAM_ERRORS as error:
+        raise assembler.interrupted(error) from error
+
+
+async def _read_chunks_async(chat_completion: Any, assembler: StreamAssembler) -> AsyncIterator[Any]:
+    """`_read_chunks` for an asynchronous stream."""
+    try:
+        async for chunk in chat_completion:
+            yield chunk
+    except _STREAM_ERRORS as error:
+        raise assembler.interrupted(error) from error
 
 
 @cache
@@ -339,13 +357,12 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
     def _handle_stream_response(self, chat_completion: Any, callback: SyncStreamingCallbackT) -> list[ChatMessage]:
         assembler = StreamAssembler(ComponentInfo.from_component(self))
         try:
-            for chunk in chat_completion:
+            for chunk in _read_chunks(chat_completion, assembler):
                 for streaming_chunk in assembler.add(chunk):
                     callback(streaming_chunk)
-        except _STREAM_ERRORS as error:
-            raise assembler.interrupted(error) from error
         except BaseException:
-            # The callback failed (or the caller interrupted): release the connection now, not at garbage collection.
+            # The stream broke, the callback failed or the caller interrupted: release the connection now, not at
+            # garbage collection.
             close = getattr(chat_completion, "close", None)
             if close is not None:
                 close()
@@ -357,13 +374,12 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
     ) -> list[ChatMessage]:
         assembler = StreamAssembler(ComponentInfo.from_component(self))
         try:
-            async for chunk in chat_completion:
+            async for chunk in _read_chunks_async(chat_completion, assembler):
                 for streaming_chunk in assembler.add(chunk):
                     await _invoke_streaming_callback(callback, streaming_chunk)
-        except _STREAM_ERRORS as error:
-            raise assembler.interrupted(error) from error
         except BaseException:
-            # Cancelled, or the callback failed: release the connection, even while the task is being cancelled.
+            # Cancelled, the stream broke or the callback failed: release the connection, even while the task is
+            # being cancelled.
             close = getattr(chat_completion, "close", None)
             if close is not None:
                 await asyncio.shield(close())
