@@ -113,6 +113,16 @@ def test_cost_from_a_google_route_with_credits_only():
     assert result["meta"]["cost"] == {"credits_used": 3, "usd_spent": 3 / 2_000_000}
 
 
+def test_a_201_answer_is_a_success():
+    # AI/ML API documents 201 as the success status of /v1/embeddings.
+    body = embeddings_fixture("embeddings_google_route.json")
+    api = MockAPI(json_response(body, status=201))
+    embedder = AIMLAPITextEmbedder(
+        model="textembedding-gecko@003", http_client_kwargs={"transport": api.transport()}, max_retries=0
+    )
+    assert embedder.run("hello")["embedding"] == [0.25, -0.5, 0.125]
+
+
 def test_no_cost_key_when_the_server_reports_none():
     body = embeddings_fixture("embeddings_google_route.json")
     del body["meta"]

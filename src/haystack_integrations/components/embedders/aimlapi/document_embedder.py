@@ -413,7 +413,7 @@ class AIMLAPIDocumentEmbedder(AIMLAPIClientsMixin, OpenAIDocumentEmbedder):
         ]
         if skipped:
             logger.warning(
-                "{count} documents were not embedded because they have no text; see meta['skipped_documents'].",
+                "Documents without text were not embedded ({count}); see meta['skipped_documents'].",
                 count=len(skipped),
             )
 
