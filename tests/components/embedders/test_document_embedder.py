@@ -391,6 +391,7 @@ async def test_bad_documents_fail_before_any_request_async(make_document_embedde
         ({"embedding_separator": None}, TypeError, "embedding_separator must be a str"),
         ({"input_type": 1}, TypeError, "input_type must be a str"),
         ({"extra_body": {"model": "x"}}, ValueError, r"extra_body\['model'\] is set by the component"),
+        ({"extra_headers": "X-Title: app"}, TypeError, "extra_headers must be a dict"),
     ],
 )
 def test_bad_parameters_fail_at_construction(kwargs, error, message):

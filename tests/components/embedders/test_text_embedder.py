@@ -182,6 +182,7 @@ async def test_bad_text_fails_before_any_request_async(make_text_embedder):
         ({"extra_body": ["x"]}, TypeError, "extra_body must be a dict"),
         ({"extra_body": {"dimensions": 5}}, ValueError, r"extra_body\['dimensions'\] is set by the component"),
         ({"extra_body": {"input": "x"}}, ValueError, r"extra_body\['input'\] is set by the component"),
+        ({"extra_headers": ["X-Title: app"]}, TypeError, "extra_headers must be a dict"),
         ({"task_type": "A", "extra_body": {"task_type": "B"}}, ValueError, "both as a parameter and in extra_body"),
     ],
 )

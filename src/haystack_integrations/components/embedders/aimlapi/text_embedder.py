@@ -103,7 +103,12 @@ class AIMLAPITextEmbedder(AIMLAPIClientsMixin, OpenAITextEmbedder):
         :raises ValueError / TypeError: A parameter no request could succeed with.
         """
         check_parameters(
-            model=model, dimensions=dimensions, encoding_format=encoding_format, prefix=prefix, suffix=suffix
+            model=model,
+            dimensions=dimensions,
+            encoding_format=encoding_format,
+            prefix=prefix,
+            suffix=suffix,
+            extra_headers=extra_headers,
         )
         body_extras(
             task_type=task_type, auto_truncate=auto_truncate, title=title, input_type=input_type, extra_body=extra_body

@@ -31,7 +31,9 @@ _COMPONENT_OWNED_KEYS = {
 _MAX_EXCERPT = 200
 
 
-def check_parameters(*, model: Any, dimensions: Any, encoding_format: Any, prefix: Any, suffix: Any) -> None:
+def check_parameters(
+    *, model: Any, dimensions: Any, encoding_format: Any, prefix: Any, suffix: Any, extra_headers: Any
+) -> None:
     """Raise a `TypeError` / `ValueError` naming the parameter for settings no request could succeed with."""
     if not isinstance(model, str) or not model.strip():
         raise ValueError(f"model must be a non-empty model id such as {DEFAULT_MODEL!r}, got {model!r}.")
@@ -48,6 +50,11 @@ def check_parameters(*, model: Any, dimensions: Any, encoding_format: Any, prefi
     for name, value in (("prefix", prefix), ("suffix", suffix)):
         if not isinstance(value, str):
             raise TypeError(f"{name} must be a str (use '' for none), got {type(value).__name__}.")
+    if extra_headers is not None and not isinstance(extra_headers, Mapping):
+        raise TypeError(
+            f"extra_headers must be a dict of header names to values, e.g. {{'X-Title': 'My app'}}, "
+            f"got {type(extra_headers).__name__}."
+        )
 
 
 def body_extras(
