@@ -4,7 +4,6 @@
 
 import asyncio
 import base64
-import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,8 +16,8 @@ from haystack.utils.http_client import init_http_client
 from haystack_integrations.common.aimlapi import (
     COST_META_KEY,
     AIMLAPIClient,
+    AIMLAPIClientsMixin,
     AsyncAIMLAPIClient,
-    client_options,
     cost_from_body,
     default_api_key,
     error_message_from_body,
@@ -117,7 +116,7 @@ def _image_content(data: bytes, mime_type: str | None, meta: dict[str, Any]) -> 
 
 
 @component
-class AIMLAPIImageGenerator:
+class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
     """
     Generates images with any of AI/ML API's image models (OpenAI, Flux, Stable Diffusion, Recraft, Imagen, ...).
 
@@ -239,7 +238,6 @@ class AIMLAPIImageGenerator:
         self.async_client: AsyncAIMLAPIClient | None = None
         self._http_client: httpx.Client | None = None
         self._async_http_client: httpx.AsyncClient | None = None
-        self._client_lock = threading.Lock()
 
     @property
     def family(self) -> ImageFamily | None:
@@ -251,33 +249,16 @@ class AIMLAPIImageGenerator:
     # same connection pool, proxies and (in tests) transport as the generation requests. The API key is added by
     # the `openai` client per request, so downloads through the bare httpx client never carry it.
 
-    def _client_options(self) -> dict[str, Any]:
-        return client_options(
-            api_key=self.api_key,
-            api_base_url=self.api_base_url,
-            timeout=self.timeout,
-            max_retries=self.max_retries,
-            extra_headers=self.extra_headers,
-        )
+    _transient_attributes = (*AIMLAPIClientsMixin._transient_attributes, "_http_client", "_async_http_client")
 
-    def warm_up(self) -> None:
-        """Builds the synchronous client: checks the key, URL, timeout and retries. Safe to call from threads."""
-        if self.client is None:
-            with self._client_lock:
-                if self.client is None:
-                    options = self._client_options()
-                    http_client = init_http_client(self.http_client_kwargs, async_client=False) or httpx.Client()
-                    self._http_client = http_client
-                    # openai>=3 annotates http_client as httpx2's client; it accepts httpx's at runtime.
-                    self.client = AIMLAPIClient(http_client=http_client, **options)  # type: ignore[arg-type]
+    def _make_client(self, options: Mapping[str, Any]) -> AIMLAPIClient:
+        self._http_client = init_http_client(self.http_client_kwargs, async_client=False) or httpx.Client()
+        # openai>=3 annotates http_client as httpx2's client; it accepts httpx's at runtime.
+        return AIMLAPIClient(http_client=self._http_client, **options)  # type: ignore[arg-type]
 
-    async def warm_up_async(self) -> None:
-        """Builds the asynchronous client on the running event loop."""
-        if self.async_client is None:
-            options = self._client_options()
-            http_client = init_http_client(self.http_client_kwargs, async_client=True) or httpx.AsyncClient()
-            self._async_http_client = http_client
-            self.async_client = AsyncAIMLAPIClient(http_client=http_client, **options)  # type: ignore[arg-type]
+    def _make_async_client(self, options: Mapping[str, Any]) -> AsyncAIMLAPIClient:
+        self._async_http_client = init_http_client(self.http_client_kwargs, async_client=True) or httpx.AsyncClient()
+        return AsyncAIMLAPIClient(http_client=self._async_http_client, **options)  # type: ignore[arg-type]
 
     def close(self) -> None:
         """Releases the synchronous client and its connections."""
@@ -292,18 +273,6 @@ class AIMLAPIImageGenerator:
             await self.async_client.close()
             self.async_client = None
             self._async_http_client = None
-
-    def __getstate__(self) -> dict[str, Any]:
-        # Clients hold sockets and locks; a copy (deepcopy, pickling for multiprocessing) builds its own on first use.
-        state = self.__dict__.copy()
-        for name in ("client", "async_client", "_http_client", "_async_http_client"):
-            state[name] = None
-        state.pop("_client_lock", None)
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._client_lock = threading.Lock()
 
     # --- serialization -----------------------------------------------------------------------------------------
 
