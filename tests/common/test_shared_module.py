@@ -9,6 +9,8 @@ from haystack_integrations.common.aimlapi import (
     ATTRIBUTION_HEADERS,
     add_costs,
     cost_from_body,
+    cost_from_headers,
+    cost_from_response,
     describe_status_error,
     error_message_from_body,
     merge_headers,
@@ -67,6 +69,20 @@ def test_cost_from_body_and_sums():
     total = add_costs([{"credits_used": 10, "usd_spent": 0.5}, None, {"credits_used": 4, "usd_spent": 0.25}])
     assert total == {"credits_used": 14, "usd_spent": 0.75}
     assert add_costs([None, None]) is None
+
+
+def test_cost_from_headers():
+    assert cost_from_headers({"x-aimlapi-credits-used": "248", "x-aimlapi-usd-spent": "0.000124"}) == {
+        "credits_used": 248,
+        "usd_spent": 0.000124,
+    }
+    assert cost_from_headers({"x-aimlapi-credits-used": "2000"}) == {"credits_used": 2000, "usd_spent": 0.001}
+    assert cost_from_headers({"x-aimlapi-credits-used": "n/a"}) is None
+    assert cost_from_headers({}) is None
+    # The body wins over the headers.
+    body = {"meta": {"usage": {"credits_used": 1, "usd_spent": 0.5}}}
+    assert cost_from_response(body, {"x-aimlapi-credits-used": "9"}) == {"credits_used": 1, "usd_spent": 0.5}
+    assert cost_from_response({}, {"x-aimlapi-credits-used": "9"})["credits_used"] == 9
 
 
 def test_finish_reason_vocabulary():

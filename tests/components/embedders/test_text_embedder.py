@@ -132,6 +132,18 @@ def test_no_cost_key_when_the_server_reports_none():
     assert result["meta"]["usage"] == {"prompt_tokens": 5, "total_tokens": 5}
 
 
+@pytest.mark.parametrize("use_async", [False, True])
+async def test_cost_falls_back_to_the_cost_headers(use_async):
+    body = embeddings_fixture("embeddings_google_route.json")
+    del body["meta"]
+    headers = {"x-aimlapi-credits-used": "40", "x-aimlapi-usd-spent": "0.00002"}
+    api = MockAPI(json_response(body, headers=headers))
+    transport = api.async_transport() if use_async else api.transport()
+    embedder = AIMLAPITextEmbedder(http_client_kwargs={"transport": transport}, max_retries=0)
+    result = await embedder.run_async("hello") if use_async else embedder.run("hello")
+    assert result["meta"]["cost"] == {"credits_used": 40, "usd_spent": 0.00002}
+
+
 async def test_run_async(make_text_embedder):
     api = EmbeddingsAPI()
     result = await make_text_embedder(api, use_async=True, task_type="RETRIEVAL_QUERY").run_async("hello")

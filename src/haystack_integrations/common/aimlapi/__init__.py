@@ -22,7 +22,15 @@ from .clients import (
     build_client,
     client_options,
 )
-from .cost import COST_META_KEY, CREDITS_PER_USD, add_costs, cost_from_body, cost_from_model
+from .cost import (
+    COST_META_KEY,
+    CREDITS_PER_USD,
+    add_costs,
+    cost_from_body,
+    cost_from_headers,
+    cost_from_model,
+    cost_from_response,
+)
 from .errors import StreamInterruptedError, describe_status_error, error_message_from_body
 from .finish_reasons import PROVIDER_FINISH_REASON_META_KEY, normalize_finish_reason
 from .quirks import chat_request_defaults
@@ -69,7 +77,9 @@ __all__ = [
     "check_model",
     "client_options",
     "cost_from_body",
+    "cost_from_headers",
     "cost_from_model",
+    "cost_from_response",
     "default_api_key",
     "describe_status_error",
     "error_message_from_body",

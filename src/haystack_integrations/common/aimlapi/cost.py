@@ -11,6 +11,10 @@ COST_META_KEY = "cost"
 
 CREDITS_PER_USD = 2_000_000
 
+# Non-streamed JSON responses also state their cost in these headers.
+CREDITS_USED_HEADER = "x-aimlapi-credits-used"
+USD_SPENT_HEADER = "x-aimlapi-usd-spent"
+
 
 def cost_from_body(body: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """
@@ -31,6 +35,32 @@ def cost_from_body(body: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if usd_spent is None and isinstance(credits_used, int | float):
         usd_spent = credits_used / CREDITS_PER_USD
     return {"credits_used": credits_used, "usd_spent": usd_spent}
+
+
+def _number(text: str | None) -> float | None:
+    try:
+        return float(text) if text is not None else None
+    except ValueError:
+        return None
+
+
+def cost_from_headers(headers: Mapping[str, str] | None) -> dict[str, Any] | None:
+    """The cost stated by a response's `x-aimlapi-credits-used` / `x-aimlapi-usd-spent` headers, or `None`."""
+    if not headers:
+        return None
+    credits_used = _number(headers.get(CREDITS_USED_HEADER))
+    usd_spent = _number(headers.get(USD_SPENT_HEADER))
+    if credits_used is None and usd_spent is None:
+        return None
+    if usd_spent is None and credits_used is not None:
+        usd_spent = credits_used / CREDITS_PER_USD
+    whole_credits = int(credits_used) if credits_used is not None and credits_used.is_integer() else credits_used
+    return {"credits_used": whole_credits, "usd_spent": usd_spent}
+
+
+def cost_from_response(body: Mapping[str, Any] | None, headers: Mapping[str, str] | None) -> dict[str, Any] | None:
+    """The cost of a response: its body's `meta.usage` block, else its cost headers."""
+    return cost_from_body(body) or cost_from_headers(headers)
 
 
 def cost_from_model(obj: Any) -> dict[str, Any] | None:

@@ -56,6 +56,15 @@ def test_data_shape_with_base64_images_revised_prompt_usage_and_cost() -> None:
     assert meta["cost"] == {"credits_used": 44100, "usd_spent": 0.02205}
 
 
+def test_cost_falls_back_to_the_cost_headers() -> None:
+    body = fixture_json("images_openai_b64.json")
+    del body["meta"]
+    headers = {"content-type": "application/json", "x-aimlapi-credits-used": "44100"}
+    api = MockAPI(httpx.Response(200, content=json.dumps(body).encode(), headers=headers))
+    result = generator(api, model="openai/gpt-image-1").run("a red and a blue square", n=2)
+    assert result["meta"]["cost"] == {"credits_used": 44100, "usd_spent": 0.02205}
+
+
 def test_data_shape_with_an_https_url_is_downloaded_through_the_same_client_without_the_key() -> None:
     body = fixture_json("images_openai_url.json")
     url = body["data"][0]["url"]

@@ -310,8 +310,8 @@ class AIMLAPIDocumentEmbedder(AIMLAPIClientsMixin, OpenAIDocumentEmbedder):
 
         def embed(batch: list[int]) -> EmbeddingBatch:
             inputs = [texts[position] or "" for position in batch]
-            content = post_embeddings(client, self._request_body(inputs, extras))
-            return EmbeddingBatch.from_response(content, expected=len(inputs))
+            response = post_embeddings(client, self._request_body(inputs, extras))
+            return EmbeddingBatch.from_response(response.content, expected=len(inputs), headers=response.headers)
 
         outcomes: list[EmbeddingBatch | BaseException] = [ValueError("not sent")] * len(batches)
         with self._progress(batches) as progress:
@@ -359,9 +359,9 @@ class AIMLAPIDocumentEmbedder(AIMLAPIClientsMixin, OpenAIDocumentEmbedder):
             inputs = [texts[position] or "" for position in batch]
             async with semaphore:
                 try:
-                    content = await post_embeddings_async(client, self._request_body(inputs, extras))
+                    response = await post_embeddings_async(client, self._request_body(inputs, extras))
                     outcome: EmbeddingBatch | BaseException = EmbeddingBatch.from_response(
-                        content, expected=len(inputs)
+                        response.content, expected=len(inputs), headers=response.headers
                     )
                 except _BATCH_ERRORS as error:
                     self._batch_failed(error, batch, documents)

@@ -199,8 +199,8 @@ class AIMLAPITextEmbedder(AIMLAPIClientsMixin, OpenAITextEmbedder):
         """
         body = self._prepare_input(text=text)
         self.warm_up()
-        content = post_embeddings(self.client, body)
-        return self._build_output(EmbeddingBatch.from_response(content, expected=1))
+        response = post_embeddings(self.client, body)
+        return self._build_output(EmbeddingBatch.from_response(response.content, expected=1, headers=response.headers))
 
     @component.output_types(embedding=list[float], meta=dict[str, Any])
     async def run_async(self, text: str) -> dict[str, Any]:
@@ -215,5 +215,5 @@ class AIMLAPITextEmbedder(AIMLAPIClientsMixin, OpenAITextEmbedder):
         """
         body = self._prepare_input(text=text)
         await self.warm_up_async()
-        content = await post_embeddings_async(self.async_client, body)
-        return self._build_output(EmbeddingBatch.from_response(content, expected=1))
+        response = await post_embeddings_async(self.async_client, body)
+        return self._build_output(EmbeddingBatch.from_response(response.content, expected=1, headers=response.headers))

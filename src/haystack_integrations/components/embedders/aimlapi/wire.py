@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 from openai import AsyncOpenAI, OpenAI
 
-from haystack_integrations.common.aimlapi import cost_from_body
+from haystack_integrations.common.aimlapi import cost_from_response
 
 DEFAULT_MODEL = "text-embedding-3-small"
 EMBEDDINGS_PATH = "/embeddings"
@@ -112,22 +112,20 @@ def request_body(
     return body
 
 
-def post_embeddings(client: OpenAI, body: dict[str, Any]) -> bytes:
+def post_embeddings(client: OpenAI, body: dict[str, Any]) -> httpx.Response:
     """
-    Sends one `/embeddings` request and returns the raw response body.
+    Sends one `/embeddings` request and returns the raw response.
 
     `client.post` is the SDK's own way of sending a JSON body as it is: it keeps the client's key, headers, retries
     and AI/ML API error messages, and skips what `embeddings.create()` adds on top, a type-driven walk over every
     input string and a pydantic object per embedding, which cost more CPU than the whole response handling here.
     """
-    response = client.post(EMBEDDINGS_PATH, body=body, cast_to=httpx.Response)
-    return response.content
+    return client.post(EMBEDDINGS_PATH, body=body, cast_to=httpx.Response)
 
 
-async def post_embeddings_async(client: AsyncOpenAI, body: dict[str, Any]) -> bytes:
+async def post_embeddings_async(client: AsyncOpenAI, body: dict[str, Any]) -> httpx.Response:
     """`post_embeddings` on an asynchronous client."""
-    response = await client.post(EMBEDDINGS_PATH, body=body, cast_to=httpx.Response)
-    return response.content
+    return await client.post(EMBEDDINGS_PATH, body=body, cast_to=httpx.Response)
 
 
 def has_text(text: str) -> bool:
@@ -171,7 +169,9 @@ class EmbeddingBatch:
     cost: dict[str, Any] | None = None
 
     @classmethod
-    def from_response(cls, content: bytes, *, expected: int) -> "EmbeddingBatch":
+    def from_response(
+        cls, content: bytes, *, expected: int, headers: Mapping[str, str] | None = None
+    ) -> "EmbeddingBatch":
         """
         Reads a `/v1/embeddings` response body.
 
@@ -181,6 +181,7 @@ class EmbeddingBatch:
 
         :param content: The raw response body.
         :param expected: How many inputs the request sent.
+        :param headers: The response's headers, read for the cost when the body has none.
         :raises ValueError: The body is not an embeddings response for `expected` inputs.
         """
         try:
@@ -210,7 +211,7 @@ class EmbeddingBatch:
             embeddings=embeddings,  # type: ignore[arg-type]  # every slot was filled above
             model=body.get("model") if isinstance(body.get("model"), str) else None,
             usage=dict(usage) if isinstance(usage, Mapping) else {},
-            cost=cost_from_body(body),
+            cost=cost_from_response(body, headers),
         )
 
 

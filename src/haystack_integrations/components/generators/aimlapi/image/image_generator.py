@@ -18,7 +18,7 @@ from haystack_integrations.common.aimlapi import (
     AIMLAPIClient,
     AIMLAPIClientsMixin,
     AsyncAIMLAPIClient,
-    cost_from_body,
+    cost_from_response,
     default_api_key,
     error_message_from_body,
     resolve_base_url,
@@ -410,14 +410,16 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
             return data, declared or image.mime_type
         return None
 
-    def _meta(self, body: Mapping[str, Any], images: list[GeneratedImage]) -> dict[str, Any]:
+    def _meta(
+        self, body: Mapping[str, Any], images: list[GeneratedImage], headers: Mapping[str, str]
+    ) -> dict[str, Any]:
         meta: dict[str, Any] = {"model": self.model, "model_family": self.family, "image_count": len(images)}
         if any(image.revised_prompt for image in images):
             meta["revised_prompts"] = [image.revised_prompt for image in images]
         usage = body.get("usage")
         if usage is not None:
             meta["usage"] = usage
-        cost = cost_from_body(body)
+        cost = cost_from_response(body, headers)
         if cost is not None:
             meta[COST_META_KEY] = cost
         return meta
@@ -477,7 +479,11 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
             if decoded is not None:
                 data, declared = decoded
                 contents.append(_image_content(data, image_mime_type(data, declared), _image_meta(image, index)))
-        return {"images": contents, "urls": self._source_urls(generated), "meta": self._meta(answer, generated)}
+        return {
+            "images": contents,
+            "urls": self._source_urls(generated),
+            "meta": self._meta(answer, generated, response.headers),
+        }
 
     @component.output_types(images=list[ImageContent], urls=list[str], meta=dict[str, Any])
     async def run_async(
@@ -523,4 +529,8 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
             for index, (image, decoded) in enumerate(zip(generated, resolved, strict=True))
             if decoded is not None
         ]
-        return {"images": contents, "urls": self._source_urls(generated), "meta": self._meta(answer, generated)}
+        return {
+            "images": contents,
+            "urls": self._source_urls(generated),
+            "meta": self._meta(answer, generated, response.headers),
+        }
