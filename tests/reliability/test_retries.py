@@ -36,16 +36,17 @@ def waits_between(records: list[dict]) -> list[float]:
 @pytest.mark.parametrize("failures", [1, 3])
 async def test_429_with_retry_after_is_recovered(llmock_server: LLMock, fact: Fact, mode: str, failures: int):
     retry_after = 0.25
+    expected = "served after the rate limit"
     llmock_server.scenario(
         {"type": "fail", "status": 429, "retry_after": retry_after, "times": failures, "message": "Rate limited"},
-        {"type": "reply", "text": "served after the rate limit"},
+        {"type": "reply", "text": expected},
     )
     generator = generator_for(llmock_server, max_retries=failures + 1)
     with Stopwatch() as clock:
         result = await chat(generator, mode, f"rate limited {failures} times ({mode})")
     await close(generator)
 
-    assert result["replies"][0].text == "served after the rate limit"
+    assert result["replies"][0].text == expected
     records = attempts_of(llmock_server)
     assert [record["status"] for record in records] == [429] * failures + [200]
     assert [record["sdk_retry_count"] for record in records] == list(range(failures + 1))
@@ -60,6 +61,7 @@ async def test_429_with_retry_after_is_recovered(llmock_server: LLMock, fact: Fa
         server_asked_s=retry_after,
         shortest_wait_s=round(min(waits), 3),
         seconds=round(clock.seconds, 3),
+        lost=len(expected) - len(result["replies"][0].text),
         outcome="reply",
     )
 
@@ -77,13 +79,14 @@ async def test_server_error_then_success_is_recovered(
     failure = {"type": "fail", "status": status, "message": f"upstream failed with {status}"}
     if retry_after is not None:
         failure["retry_after"] = retry_after
-    llmock_server.scenario(failure, {"type": "reply", "text": "served after the server error"})
+    expected = "served after the server error"
+    llmock_server.scenario(failure, {"type": "reply", "text": expected})
     generator = generator_for(llmock_server, max_retries=2)
     with Stopwatch() as clock:
         result = await chat(generator, mode, f"server error {status} ({mode})")
     await close(generator)
 
-    assert result["replies"][0].text == "served after the server error"
+    assert result["replies"][0].text == expected
     records = attempts_of(llmock_server)
     assert [record["status"] for record in records] == [status, 200]
     (wait,) = waits_between(records)
@@ -98,21 +101,23 @@ async def test_server_error_then_success_is_recovered(
         server_asked_s=retry_after,
         shortest_wait_s=round(wait, 3),
         seconds=round(clock.seconds, 3),
+        lost=len(expected) - len(result["replies"][0].text),
         outcome="reply",
     )
 
 
 def test_every_server_error_in_a_row_is_recovered(llmock_server: LLMock, fact: Fact):
+    expected = "served after four server errors"
     llmock_server.scenario(
         *({"type": "fail", "status": status, "retry_after": 0.05} for status, _ in SERVER_ERRORS),
-        {"type": "reply", "text": "served after four server errors"},
+        {"type": "reply", "text": expected},
     )
     generator = generator_for(llmock_server, max_retries=len(SERVER_ERRORS))
     with Stopwatch() as clock:
         result = generator.run("four server errors in a row")
     generator.close()
 
-    assert result["replies"][0].text == "served after four server errors"
+    assert result["replies"][0].text == expected
     records = attempts_of(llmock_server)
     assert [record["status"] for record in records] == [500, 502, 503, 504, 200]
     assert min(waits_between(records)) >= 0.05
@@ -125,6 +130,7 @@ def test_every_server_error_in_a_row_is_recovered(llmock_server: LLMock, fact: F
         server_asked_s=0.05,
         shortest_wait_s=round(min(waits_between(records)), 3),
         seconds=round(clock.seconds, 3),
+        lost=len(expected) - len(result["replies"][0].text),
         outcome="reply",
     )
 
