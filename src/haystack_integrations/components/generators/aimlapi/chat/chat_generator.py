@@ -24,7 +24,6 @@ from haystack.tools import ToolsType, flatten_tools_or_toolsets
 from haystack.utils import Secret
 from openai import APIError
 from openai.lib._pydantic import to_strict_json_schema
-from openai.resources.chat.completions import Completions
 from pydantic import BaseModel
 
 from haystack_integrations.common.aimlapi import (
@@ -69,6 +68,10 @@ async def _read_chunks_async(chat_completion: Any, assembler: StreamAssembler) -
 @cache
 def _typed_parameters() -> frozenset[str]:
     """Keyword arguments the `openai` SDK's `chat.completions.create()` accepts; the rest must go in the body."""
+    # Imported on first use: `openai.resources.chat` loads the SDK's streaming helpers, which Haystack's own generator
+    # leaves to the first request. At module level they made importing this package noticeably slower.
+    from openai.resources.chat.completions import Completions  # noqa: PLC0415
+
     return frozenset(inspect.signature(Completions.create).parameters) - {"self"}
 
 
