@@ -272,6 +272,28 @@ def secrets_section(rows: list[Row]) -> list[str]:
     ]
 
 
+def components_section(rows: list[Row]) -> list[str]:
+    return [
+        "## Embedders and image generator",
+        "",
+        "`AIMLAPITextEmbedder`, `AIMLAPIDocumentEmbedder` and `AIMLAPIImageGenerator` under the same faults, against",
+        "llmock (attempts and statuses from its journal), and the image generator's downloads from another host.",
+        "",
+        *table(
+            rows,
+            [
+                ("Component", lambda r: r["component"]),
+                ("Case", lambda r: r["case"]),
+                ("Mode", lambda r: r["mode"]),
+                ("Statuses / retries seen", lambda r: r["statuses"]),
+                ("Attempts", lambda r: r["attempts"]),
+                ("Time", lambda r: seconds(r["seconds"])),
+                ("Outcome", lambda r: r["outcome"]),
+            ],
+        ),
+    ]
+
+
 SECTIONS: dict[str, Callable[[list[Row]], list[str]]] = {
     "retries": retries_section,
     "stream_faults": stream_faults_section,
@@ -280,6 +302,7 @@ SECTIONS: dict[str, Callable[[list[Row]], list[str]]] = {
     "copies": copies_section,
     "bad_input": bad_input_section,
     "secrets": secrets_section,
+    "components": components_section,
 }
 
 

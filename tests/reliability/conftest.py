@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.reliability.helpers import Fact
+from tests.reliability.helpers import ERROR_RATES, Fact
 from tests.support import LLMock
 
 FACTS_ENV = "RELIABILITY_FACTS"
@@ -58,9 +58,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 @pytest.fixture(scope="module")
-def echo_server() -> Iterator[LLMock]:
-    """An llmock whose replies repeat the prompt, so a reply can be matched to its request."""
-    server = LLMock("--response-style", "echo")
+def chaos_server() -> Iterator[LLMock]:
+    """An llmock that echoes prompts and answers ERROR_RATES of all requests with a 429 or 503 (Retry-After: 1)."""
+    rates = [flag for status, rate in ERROR_RATES.items() for flag in ("--error-rate", f"{status}={rate}")]
+    server = LLMock("--response-style", "echo", *rates)
     try:
         yield server
     finally:

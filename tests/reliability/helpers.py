@@ -15,6 +15,11 @@ from tests.support import LLMock
 # Model id sent to llmock: AI/ML API-style, with a vendor prefix.
 MODEL = "openai/gpt-4o"
 
+# What the load tests' llmock injects, by status; and retries enough that a request would need 11 failures in a row
+# (p = 0.15 ** 11) to exhaust them.
+ERROR_RATES = {429: 0.10, 503: 0.05}
+MAX_RETRIES = 10
+
 # `fact(table, **columns)`: records one row of a report table (see conftest.py).
 Fact = Callable[..., None]
 

@@ -12,35 +12,21 @@ import asyncio
 import gc
 import threading
 from collections import Counter
-from collections.abc import Iterator
 
 import openai
 import pytest
 from haystack.dataclasses import ChatMessage
 
-from tests.reliability.helpers import Fact, Stopwatch, generator_for, open_fds, rss_bytes
+from tests.reliability.helpers import ERROR_RATES, MAX_RETRIES, Fact, Stopwatch, generator_for, open_fds, rss_bytes
 from tests.support import LLMock
 
 pytestmark = [pytest.mark.reliability, pytest.mark.loopback]
 
-ERROR_RATES = {429: 0.10, 503: 0.05}
 REQUESTS = 1000
 IN_FLIGHT = 100
 THREADS = 8
 THREAD_REQUESTS = 200
-# A request fails ERROR_RATES' total of the time; it would take 11 failures in a row (p = 0.15 ** 11) to exhaust these.
-MAX_RETRIES = 10
 MEMORY_GROWTH_LIMIT = 20 * 1024 * 1024
-
-
-@pytest.fixture(scope="module")
-def chaos_server() -> Iterator[LLMock]:
-    rates = [flag for status, rate in ERROR_RATES.items() for flag in ("--error-rate", f"{status}={rate}")]
-    server = LLMock("--response-style", "echo", *rates)
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def expected_reply(prompt: str) -> str:
