@@ -33,7 +33,7 @@ DEFAULT_OUTPUT = ROOT / "docs" / "reliability.md"
 COMMAND = "python tools/reliability_report.py"
 FACTS_ENV = "RELIABILITY_FACTS"
 PACKAGES = ("aimlapi-haystack", "haystack-ai", "openai", "httpx", "llmock", "pytest")
-MAX_CELL = 320
+MAX_CELL = 600
 
 Row = dict[str, Any]
 Column = tuple[str, Callable[[Row], Any]]
@@ -77,8 +77,8 @@ def table(rows: Iterable[Row], columns: list[Column]) -> list[str]:
     return lines
 
 
-def mebibytes(value: int) -> str:
-    return f"{value / (1024 * 1024):+.1f} MiB"
+def kibibytes(value: int) -> str:
+    return f"{value / 1024:+,.0f} KiB"
 
 
 # --- sections -----------------------------------------------------------------------------------------------------
@@ -179,7 +179,7 @@ LOAD_ROWS: list[tuple[str, Callable[[Row], Any]]] = [
     ),
     (
         "Resident memory growth over the second round",
-        lambda r: mebibytes(r["rss_growth_bytes"]) if "rss_growth_bytes" in r else None,
+        lambda r: kibibytes(r["rss_growth_bytes"]) if "rss_growth_bytes" in r else None,
     ),
 ]
 

@@ -140,7 +140,7 @@ async def test_retryable_errors_are_recovered(llmock_server: LLMock, fact: Fact,
 
 
 CLIENT_ERRORS = [
-    (400, openai.BadRequestError, "Body validation error! input must not be empty"),
+    (400, openai.BadRequestError, "Body validation error! model does not support this request"),
     (401, openai.AuthenticationError, "Invalid API key"),
     (403, openai.PermissionDeniedError, "You've run out of credits"),
 ]
