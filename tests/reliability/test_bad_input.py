@@ -275,13 +275,16 @@ async def test_bad_configuration_loads_and_fails_at_warm_up(
     generator = AIMLAPIChatGenerator(**init)  # construction never fails on configuration
     loaded_from_yaml = "construction succeeds"
     if case.saveable:
+        restored = AIMLAPIChatGenerator.from_dict(generator.to_dict())
+        with pytest.raises(case.error):
+            restored.warm_up()
         pipeline = Pipeline()
         pipeline.add_component("llm", generator)
         loaded = Pipeline.loads(pipeline.dumps())  # a saved pipeline always loads
         assert loaded.get_component("llm").to_dict() == generator.to_dict()
         with pytest.raises(case.error):
             loaded.warm_up()
-        loaded_from_yaml = "construction, to_dict and Pipeline.loads succeed"
+        loaded_from_yaml = "construction, to_dict, from_dict and Pipeline.loads succeed"
 
     with pytest.raises(case.error) as at_warm_up:
         generator.warm_up()
