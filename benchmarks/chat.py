@@ -79,7 +79,7 @@ class ChatSettings:
 FULL = ChatSettings(
     plain_rounds=25,
     plain_requests=40,
-    stream_rounds=15,
+    stream_rounds=20,
     stream_requests=2,
     stream_words=2000,
     reasoning_rounds=20,
@@ -88,7 +88,7 @@ FULL = ChatSettings(
     reasoning_text_chunks=100,
     reasoning_tool_calls=2,
     reasoning_argument_chunks=50,
-    concurrent_rounds=8,
+    concurrent_rounds=6,
     concurrent_calls=500,
     concurrent_latency_ms=200,
     ttft_rounds=20,
@@ -451,8 +451,13 @@ def concurrent_calls(settings: ChatSettings, progress: Progress | None) -> dict[
                 generator_call,
             ),
         }
-        for contender in contenders.values():  # warm-up, and the checks inside
-            contender()
+        warm_up_calls = min(calls, 50)
+        for build, call in (
+            (sdk, sdk_call),
+            (lambda: _haystack_generator(server.url, model), generator_call),
+            (lambda: _aimlapi_generator(server.url, model), generator_call),
+        ):  # warm-up (imports, first-call caches) and the checks inside
+            _concurrent_sample(warm_up_calls, build, call)
         samples = run_rounds(
             contenders, rounds=settings.concurrent_rounds, progress=_progress_for(progress, "concurrent")
         )

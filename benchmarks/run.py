@@ -50,7 +50,9 @@ TARGETS = (
     ("stream", "cpu_ms", "vs_haystack", 1.0, "client CPU below Haystack's OpenAIChatGenerator"),
     ("concurrent", "wall_ms", "ratio", 1.10, "wall <= 1.10x AsyncOpenAI"),
     ("ttft", "ttft_ms", "difference", 1.0, "within 1 ms of the raw openai SDK"),
-    ("import", "wall_ms", "ratio", 1.05, "<= 1.05x Haystack's OpenAIChatGenerator"),
+    ("import", "wall_ms", "ratio", 1.05, "wall <= 1.05x Haystack's OpenAIChatGenerator"),
+    # On a shared machine the wall time of a one-second import mostly measures the scheduler; CPU time is steadier.
+    ("import", "cpu_ms", "ratio", 1.05, "CPU <= 1.05x Haystack's OpenAIChatGenerator"),
 )
 
 
