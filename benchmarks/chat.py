@@ -79,7 +79,7 @@ class ChatSettings:
 FULL = ChatSettings(
     plain_rounds=25,
     plain_requests=40,
-    stream_rounds=20,
+    stream_rounds=30,
     stream_requests=2,
     stream_words=2000,
     reasoning_rounds=20,
