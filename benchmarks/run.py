@@ -24,6 +24,7 @@ import platform
 import subprocess
 import sys
 import time
+import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -107,7 +108,11 @@ def run_embedders(quick: bool, log: Any) -> dict[str, Any]:
     wanted: dict[str, Any] = {"documents": 64, "concurrencies": (1, 4), "repeats": 1} if quick else {"repeats": 3}
     parameters = inspect.signature(embedders.run_benchmark).parameters
     log("embedders: running")
-    figures: dict[str, Any] = embedders.run_benchmark(**{k: v for k, v in wanted.items() if k in parameters})
+    try:
+        figures: dict[str, Any] = embedders.run_benchmark(**{k: v for k, v in wanted.items() if k in parameters})
+    except Exception as error:  # the chat figures of a long run must still be written
+        traceback.print_exc()
+        return {"error": f"{type(error).__name__}: {error}"}
     if "markdown" not in figures and hasattr(embedders, "to_markdown"):
         figures["markdown"] = embedders.to_markdown(figures)
     return figures
@@ -232,6 +237,8 @@ def to_markdown(report: dict[str, Any]) -> str:
         lines += ["", "## Document embedders", ""]
         if "skipped" in embedders:
             lines.append(f"Skipped: {embedders['skipped']}.")
+        elif "error" in embedders:
+            lines.append(f"Failed: {embedders['error']}")
         else:
             lines.append(embedders.get("markdown", "(no table)"))
     return "\n".join(lines) + "\n"

@@ -86,6 +86,7 @@ def test_quick_run_writes_results_json_and_markdown(tmp_path: Path) -> None:
     ]
     assert all(isinstance(target["met"], bool) and isinstance(target["value"], float) for target in targets)
     # The embedder benchmark is folded in when benchmarks/embedders.py exists, and says why when it is skipped.
+    assert "error" not in report["embedders"], report["embedders"]
     assert "skipped" in report["embedders"] or report["embedders"]["results"]
 
     markdown = (tmp_path / "RESULTS.md").read_text()
