@@ -15,29 +15,33 @@ from haystack.utils import Secret
 from haystack.utils.http_client import init_http_client
 from openai import APIStatusError, AsyncOpenAI, OpenAI
 
-from .errors import describe_status_error, redact
+from .errors import describe_status_error, redact, redact_body
 from .settings import merge_headers, resolve_api_key, resolve_max_retries, resolve_timeout, validate_base_url
 
 
-def _status_error_text(client: OpenAI | AsyncOpenAI, body: object, response: Any) -> str:
+def _status_error_parts(client: OpenAI | AsyncOpenAI, body: object, response: Any) -> tuple[str, object]:
+    """The text of a status error, and its body, both without the client's key (a server may quote it back)."""
     content_type = response.headers.get("content-type", "") if response is not None else ""
     status = response.status_code if response is not None else 0
+    secrets = (client.api_key,)
     # The SDK hands over the `error` member of an OpenAI-shaped body, or the whole body otherwise.
-    return redact(describe_status_error(status, body, content_type=content_type), (client.api_key,))
+    return redact(describe_status_error(status, body, content_type=content_type), secrets), redact_body(body, secrets)
 
 
 class AIMLAPIClient(OpenAI):
     """An `openai.OpenAI` client whose status errors carry AI/ML API's own message and request id."""
 
     def _make_status_error(self, err_msg: str, *, body: object, response: Any) -> APIStatusError:  # noqa: ARG002
-        return super()._make_status_error(_status_error_text(self, body, response), body=body, response=response)
+        text, body = _status_error_parts(self, body, response)
+        return super()._make_status_error(text, body=body, response=response)
 
 
 class AsyncAIMLAPIClient(AsyncOpenAI):
     """An `openai.AsyncOpenAI` client whose status errors carry AI/ML API's own message and request id."""
 
     def _make_status_error(self, err_msg: str, *, body: object, response: Any) -> APIStatusError:  # noqa: ARG002
-        return super()._make_status_error(_status_error_text(self, body, response), body=body, response=response)
+        text, body = _status_error_parts(self, body, response)
+        return super()._make_status_error(text, body=body, response=response)
 
 
 def client_options(

@@ -79,6 +79,17 @@ def redact(text: str, secrets: tuple[str | None, ...]) -> str:
     return text
 
 
+def redact_body(body: object, secrets: tuple[str | None, ...]) -> object:
+    """`body` (a decoded error body: dicts, lists, strings) with every secret value in its strings replaced."""
+    if isinstance(body, str):
+        return redact(body, secrets)
+    if isinstance(body, Mapping):
+        return {key: redact_body(value, secrets) for key, value in body.items()}
+    if isinstance(body, list):
+        return [redact_body(item, secrets) for item in body]
+    return body
+
+
 class StreamInterruptedError(OpenAIError):
     """
     A streamed reply ended before the server said it was complete.

@@ -180,3 +180,14 @@ def test_a_non_numeric_timeout_variable_is_named(monkeypatch, make_generator):
     generator = make_generator(MockAPI())
     with pytest.raises(ValueError, match="AIMLAPI_TIMEOUT='soon' is not a number"):
         generator.warm_up()
+
+
+def test_a_key_quoted_back_by_the_server_is_redacted_in_text_and_body(make_generator):
+    body = {"message": f"Invalid key {TEST_KEY}", "details": [{"key": TEST_KEY}], "statusCode": 401}
+    api = MockAPI(json_response(body, status=401))
+    with pytest.raises(openai.AuthenticationError) as error:
+        make_generator(api).run("hi")
+    assert TEST_KEY not in str(error.value)
+    assert TEST_KEY not in repr(error.value.body)
+    assert error.value.body["message"] == "Invalid key ***"
+    assert error.value.body["details"] == [{"key": "***"}]
