@@ -51,12 +51,14 @@ def stream_api() -> MockAPI:
 def test_plain_call_body(make_generator):
     api = plain_api()
     make_generator(api, model="openai/gpt-5-nano-2025-08-07").run([ChatMessage.from_user("hi")])
-    assert api.body() == {
-        "model": "openai/gpt-5-nano-2025-08-07",
-        "messages": [{"role": "user", "content": "hi"}],
-        "n": 1,
-        "stream": False,
-    }
+    # `n: 1` and `stream: false` are the API's defaults and are not sent.
+    assert api.body() == {"model": "openai/gpt-5-nano-2025-08-07", "messages": [{"role": "user", "content": "hi"}]}
+
+
+def test_several_choices_are_asked_for(make_generator):
+    api = plain_api()
+    make_generator(api).run("hi", generation_kwargs={"n": 3})
+    assert api.body()["n"] == 3
 
 
 def test_aimlapi_parameters_travel_at_the_top_level(make_generator):
@@ -109,7 +111,7 @@ def test_stream_model_and_messages_stay_under_the_component_control(make_generat
     kwargs = owned if where == "generation_kwargs" else {"extra_body": owned}
     make_generator(api, model="openai/gpt-4o", generation_kwargs=kwargs).run("hi")
     body = api.body()
-    assert body["stream"] is False
+    assert "stream" not in body
     assert body["model"] == "openai/gpt-4o"
     assert body["messages"] == [{"role": "user", "content": "hi"}]
     assert "is ignored" in caplog.text
@@ -120,7 +122,7 @@ def test_stream_kwarg_does_not_leak_into_a_structured_output_call(make_generator
     generator = make_generator(api, generation_kwargs={"stream": True, "response_format": Answer})
     reply = generator.run("Where?")["replies"][0]
     body = api.body()
-    assert "stream" not in body or body["stream"] is False
+    assert body.get("stream", False) is False  # the SDK's parse() itself sends `stream: false`
     assert body["response_format"]["type"] == "json_schema"
     assert body["response_format"]["json_schema"]["name"] == "Answer"
     assert reply.text == '{"city": "Paris"}'
