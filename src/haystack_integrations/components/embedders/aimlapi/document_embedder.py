@@ -24,6 +24,7 @@ from haystack_integrations.common.aimlapi import (
 )
 
 from .wire import (
+    AIMLAPI_INIT_PARAMETERS,
     DEFAULT_MODEL,
     EmbeddingBatch,
     body_extras,
@@ -231,16 +232,8 @@ class AIMLAPIDocumentEmbedder(AIMLAPIClientsMixin, OpenAIDocumentEmbedder):
         data = super(AIMLAPIDocumentEmbedder, self).to_dict()  # noqa: UP008
         init_parameters = data["init_parameters"]
         init_parameters.pop("organization", None)  # AI/ML API has no organizations
-        init_parameters.update(
-            max_concurrency=self.max_concurrency,
-            encoding_format=self.encoding_format,
-            task_type=self.task_type,
-            auto_truncate=self.auto_truncate,
-            title=self.title,
-            input_type=self.input_type,
-            extra_body=self.extra_body,
-            extra_headers=self.extra_headers,
-        )
+        init_parameters["max_concurrency"] = self.max_concurrency
+        init_parameters.update({name: getattr(self, name) for name in AIMLAPI_INIT_PARAMETERS})
         return data
 
     # --- what is sent ------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from haystack.utils import Secret
 from haystack_integrations.common.aimlapi import COST_META_KEY, AIMLAPIClientsMixin, default_api_key, resolve_base_url
 
 from .wire import (
+    AIMLAPI_INIT_PARAMETERS,
     DEFAULT_MODEL,
     EmbeddingBatch,
     body_extras,
@@ -141,15 +142,7 @@ class AIMLAPITextEmbedder(AIMLAPIClientsMixin, OpenAITextEmbedder):
         data = super(AIMLAPITextEmbedder, self).to_dict()  # noqa: UP008
         init_parameters = data["init_parameters"]
         init_parameters.pop("organization", None)  # AI/ML API has no organizations
-        init_parameters.update(
-            encoding_format=self.encoding_format,
-            task_type=self.task_type,
-            auto_truncate=self.auto_truncate,
-            title=self.title,
-            input_type=self.input_type,
-            extra_body=self.extra_body,
-            extra_headers=self.extra_headers,
-        )
+        init_parameters.update({name: getattr(self, name) for name in AIMLAPI_INIT_PARAMETERS})
         return data
 
     def _prepare_input(self, text: str) -> dict[str, Any]:

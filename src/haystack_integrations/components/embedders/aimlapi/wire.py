@@ -27,6 +27,16 @@ _COMPONENT_OWNED_KEYS = {
     "encoding_format": "encoding_format",
     "dimensions": "dimensions",
 }
+# Init parameters both embedders add to those of their Haystack parent, and so to its `to_dict`.
+AIMLAPI_INIT_PARAMETERS = (
+    "encoding_format",
+    "task_type",
+    "auto_truncate",
+    "title",
+    "input_type",
+    "extra_body",
+    "extra_headers",
+)
 # Longest excerpt of an unreadable response quoted in an exception.
 _MAX_EXCERPT = 200
 
