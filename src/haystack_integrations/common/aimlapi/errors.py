@@ -99,8 +99,8 @@ class StreamInterruptedError(OpenAIError):
     raised, and `partial_reply` holds the reply assembled from them.
 
     :param message: What happened, in words.
-    :param reason: One of `"disconnect"`, `"timeout"`, `"malformed"` (a chunk was not JSON) and `"truncated"` (the
-        stream closed without a finish reason).
+    :param reason: One of `"disconnect"`, `"timeout"`, `"malformed"` (a chunk was not JSON), `"error"` (the server
+        sent an error event mid-stream) and `"truncated"` (the stream closed without a finish reason).
     :param partial_reply: The reply assembled from the chunks received so far, or `None` if there were none.
     :param chunks_received: How many chunks arrived before the stream broke.
     """

@@ -226,8 +226,10 @@ def test_a_malformed_chunk_says_so(make_generator):
 def test_an_error_event_mid_stream_keeps_the_partial_reply(make_generator):
     body = sse_body([chunk({"content": "Hi"}), {"error": {"message": "upstream overloaded"}}])
     generator = make_generator(MockAPI(sse_response(body)))
-    with pytest.raises(StreamInterruptedError, match="upstream overloaded") as error:
+    with pytest.raises(StreamInterruptedError, match="the server sent an error") as error:
         generator.run("hi", streaming_callback=lambda c: None)
+    assert "upstream overloaded" in str(error.value)
+    assert error.value.reason == "error"
     assert error.value.partial_reply.text == "Hi"
 
 

@@ -26,7 +26,7 @@ from haystack.dataclasses import (
     ToolCallDelta,
 )
 from haystack.dataclasses.chat_message import _parse_openai_tool_call_arguments
-from openai import APITimeoutError
+from openai import APIConnectionError, APITimeoutError
 
 from haystack_integrations.common.aimlapi import (
     COST_META_KEY,
@@ -351,10 +351,13 @@ class StreamAssembler:
         """The error to raise when reading the stream failed with `error`, carrying what was received."""
         if isinstance(error, APITimeoutError):
             reason, what = "timeout", "no data arrived within the timeout"
+        elif isinstance(error, APIConnectionError):
+            reason, what = "disconnect", f"the connection failed ({type(error).__name__}: {error})"
         elif isinstance(error, ValueError):
             reason, what = "malformed", f"a chunk could not be parsed as JSON ({error})"
         else:
-            reason, what = "disconnect", f"the connection failed ({type(error).__name__}: {error})"
+            # The SDK raises a bare APIError for an error event the server sends in the middle of a stream.
+            reason, what = "error", f"the server sent an error ({error})"
         return self._error(reason, f"The stream broke after {self.chunks_received} chunk(s): {what}.")
 
     def _error(self, reason: str, message: str) -> StreamInterruptedError:
