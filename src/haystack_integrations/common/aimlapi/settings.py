@@ -118,10 +118,18 @@ def resolve_api_key(api_key: Secret) -> str:
     return value
 
 
+def check_extra_headers(extra_headers: object) -> None:
+    """Raise a `TypeError` naming `extra_headers` unless it is `None` or a dict of header names to values."""
+    if extra_headers is not None and not isinstance(extra_headers, Mapping):
+        raise TypeError(
+            "extra_headers must be a dict of header names to values, e.g. {'X-Title': 'My app'}, "
+            f"got {type(extra_headers).__name__}."
+        )
+
+
 def merge_headers(extra_headers: Mapping[str, Any] | None) -> dict[str, str]:
     """Attribution headers with the user's `extra_headers` on top, compared without regard to case."""
-    if extra_headers is not None and not isinstance(extra_headers, Mapping):
-        raise TypeError(f"extra_headers must be a dict of header names to values, got {type(extra_headers).__name__}.")
+    check_extra_headers(extra_headers)
     merged = dict(ATTRIBUTION_HEADERS)
     for name, value in (extra_headers or {}).items():
         for existing in [key for key in merged if key.lower() == str(name).lower()]:

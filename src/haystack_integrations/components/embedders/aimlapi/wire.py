@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 from openai import AsyncOpenAI, OpenAI
 
-from haystack_integrations.common.aimlapi import cost_from_response
+from haystack_integrations.common.aimlapi import check_extra_headers, cost_from_response
 
 DEFAULT_MODEL = "text-embedding-3-small"
 EMBEDDINGS_PATH = "/embeddings"
@@ -60,11 +60,7 @@ def check_parameters(
     for name, value in (("prefix", prefix), ("suffix", suffix)):
         if not isinstance(value, str):
             raise TypeError(f"{name} must be a str (use '' for none), got {type(value).__name__}.")
-    if extra_headers is not None and not isinstance(extra_headers, Mapping):
-        raise TypeError(
-            f"extra_headers must be a dict of header names to values, e.g. {{'X-Title': 'My app'}}, "
-            f"got {type(extra_headers).__name__}."
-        )
+    check_extra_headers(extra_headers)
 
 
 def body_extras(
