@@ -15,8 +15,26 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from haystack.tools import Tool
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def add(a: int, b: int) -> int:
+    return a + b
+
+
+ADD_TOOL = Tool(
+    name="add",
+    description="Add two integers",
+    parameters={
+        "type": "object",
+        "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
+        "required": ["a", "b"],
+    },
+    function=add,
+)
+"""A tool llmock's tool-calling replies can call: `{"name": "add", "arguments": {"a": ..., "b": ...}}`."""
 
 
 def fixture_text(name: str) -> str:

@@ -15,30 +15,13 @@ import pytest
 from haystack.components.agents import Agent
 from haystack.components.agents.tool_calling import ToolNotFoundException
 from haystack.dataclasses import ChatMessage, ChatRole
-from haystack.tools import Tool
 
 from tests.reliability.helpers import Fact, chat, close, generator_for
-from tests.support import LLMock
+from tests.support import ADD_TOOL, LLMock
 
 pytestmark = [pytest.mark.reliability, pytest.mark.loopback]
 
 UNKNOWN_TOOL = "llmock_unknown_tool"  # the name llmock's `unknown_tool` fault calls
-
-
-def add(a: int, b: int) -> int:
-    return a + b
-
-
-ADD = Tool(
-    name="add",
-    description="Add two integers",
-    parameters={
-        "type": "object",
-        "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
-        "required": ["a", "b"],
-    },
-    function=add,
-)
 
 
 def _quiet(chunk: object) -> None:
@@ -51,7 +34,7 @@ async def test_unparseable_tool_arguments_are_kept_and_reported(
     llmock_server: LLMock, caplog: pytest.LogCaptureFixture, fact: Fact, mode: str, streaming: bool
 ):
     llmock_server.scenario({"type": "tool_fault", "kind": "malformed_arguments"})
-    generator = generator_for(llmock_server, tools=[ADD])
+    generator = generator_for(llmock_server, tools=[ADD_TOOL])
     with caplog.at_level(logging.WARNING):
         result = await chat(generator, mode, "add 2 and 3", streaming_callback=_quiet if streaming else None)
     await close(generator)
@@ -82,7 +65,7 @@ async def test_unparseable_tool_arguments_are_kept_and_reported(
 @pytest.mark.parametrize("streaming", [False, True], ids=["whole", "streamed"])
 def test_unknown_tool_is_returned_as_the_model_said_it(llmock_server: LLMock, fact: Fact, streaming: bool):
     llmock_server.scenario({"type": "tool_fault", "kind": "unknown_tool"})
-    generator = generator_for(llmock_server, tools=[ADD])
+    generator = generator_for(llmock_server, tools=[ADD_TOOL])
     (reply,) = generator.run("add 2 and 3", streaming_callback=_quiet if streaming else None)["replies"]
     generator.close()
 
@@ -107,7 +90,7 @@ def test_unknown_tool_is_returned_as_the_model_said_it(llmock_server: LLMock, fa
 
 def test_agent_answers_an_unknown_tool_with_an_error_and_recovers(llmock_server: LLMock, fact: Fact):
     llmock_server.scenario({"type": "tool_fault", "kind": "unknown_tool"})
-    agent = Agent(chat_generator=generator_for(llmock_server), tools=[ADD])
+    agent = Agent(chat_generator=generator_for(llmock_server), tools=[ADD_TOOL])
     result = agent.run([ChatMessage.from_user("add 2 and 3")])
 
     tool_messages = [message for message in result["messages"] if message.role is ChatRole.TOOL]
@@ -134,7 +117,7 @@ def test_agent_answers_an_unknown_tool_with_an_error_and_recovers(llmock_server:
 
 def test_agent_raises_on_an_unknown_tool_when_asked_to(llmock_server: LLMock, fact: Fact):
     llmock_server.scenario({"type": "tool_fault", "kind": "unknown_tool"})
-    agent = Agent(chat_generator=generator_for(llmock_server), tools=[ADD], raise_on_tool_invocation_failure=True)
+    agent = Agent(chat_generator=generator_for(llmock_server), tools=[ADD_TOOL], raise_on_tool_invocation_failure=True)
     with pytest.raises(ToolNotFoundException, match=f"Tool '{UNKNOWN_TOOL}' not found. Available tools: add"):
         agent.run([ChatMessage.from_user("add 2 and 3")])
     assert len(llmock_server.requests()) == 1
@@ -148,7 +131,7 @@ def test_agent_raises_on_an_unknown_tool_when_asked_to(llmock_server: LLMock, fa
 
 def test_agent_asks_again_after_unparseable_arguments(llmock_server: LLMock, fact: Fact):
     llmock_server.scenario({"type": "tool_fault", "kind": "malformed_arguments"})
-    agent = Agent(chat_generator=generator_for(llmock_server), tools=[ADD])
+    agent = Agent(chat_generator=generator_for(llmock_server), tools=[ADD_TOOL])
     result = agent.run([ChatMessage.from_user("add 2 and 3")])
 
     assistant = [message for message in result["messages"] if message.role is ChatRole.ASSISTANT]

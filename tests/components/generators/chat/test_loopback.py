@@ -9,29 +9,12 @@ import time
 import openai
 import pytest
 from haystack.dataclasses import ChatMessage, StreamingChunk
-from haystack.tools import Tool
 from pydantic import BaseModel
 
 from haystack_integrations.components.generators.aimlapi import AIMLAPIChatGenerator
-from tests.support import LLMock
+from tests.support import ADD_TOOL, LLMock
 
 pytestmark = pytest.mark.loopback
-
-
-def add(a: int, b: int) -> int:
-    return a + b
-
-
-ADD = Tool(
-    name="add",
-    description="Add two integers",
-    parameters={
-        "type": "object",
-        "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
-        "required": ["a", "b"],
-    },
-    function=add,
-)
 
 
 class Capital(BaseModel):
@@ -83,7 +66,7 @@ async def test_streamed_reply_async(llmock_server):
 def test_tool_call(llmock_server, streaming):
     llmock_server.scenario({"type": "reply", "tool_calls": [{"name": "add", "arguments": {"a": 2, "b": 3}}]})
     callback = (lambda chunk: None) if streaming else None
-    (reply,) = generator_for(llmock_server, tools=[ADD]).run("2+3?", streaming_callback=callback)["replies"]
+    (reply,) = generator_for(llmock_server, tools=[ADD_TOOL]).run("2+3?", streaming_callback=callback)["replies"]
     (call,) = reply.tool_calls
     assert call.tool_name == "add"
     assert call.arguments == {"a": 2, "b": 3}
