@@ -177,7 +177,10 @@ def test_client_errors_are_not_retried(
 def test_failed_batches_are_listed_not_dropped(llmock_server: LLMock, fact: Fact):
     """With `raise_on_failure=False` (the default) a failed batch does not raise, so it must be visible in meta."""
     llmock_server.scenario({"type": "fail", "status": 403, "message": "You've run out of credits"})
-    embedder = AIMLAPIDocumentEmbedder(api_base_url=llmock_server.url, progress_bar=False, max_retries=3, batch_size=2)
+    # One batch at a time, so the 403 (served to whichever request arrives first) always lands on the first batch.
+    embedder = AIMLAPIDocumentEmbedder(
+        api_base_url=llmock_server.url, progress_bar=False, max_retries=3, batch_size=2, max_concurrency=1
+    )
     result = embedder.run([Document(content=text) for text in TEXTS])
     embedder.close()
 
@@ -201,6 +204,29 @@ def test_failed_batches_are_listed_not_dropped(llmock_server: LLMock, fact: Fact
             f"listed in meta['failed_documents'] with the error ({failed[0]['error']}); the other batch is embedded"
         ),
     )
+
+
+@pytest.mark.loopback
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_a_failed_batch_among_concurrent_ones_is_listed_whole(llmock_server: LLMock, mode: str):
+    """Which of the concurrent batches meets the 403 depends on arrival order; whichever it is, exactly its documents
+    are listed as failed, and every other document gets its own vector."""
+    llmock_server.scenario({"type": "fail", "status": 403, "message": "You've run out of credits"})
+    documents = [Document(content=f"note {number} on the harbour") for number in range(12)]
+    embedder = AIMLAPIDocumentEmbedder(
+        api_base_url=llmock_server.url, progress_bar=False, max_retries=3, batch_size=3, max_concurrency=4
+    )
+    result = embedder.run(documents) if mode == "sync" else await embedder.run_async(documents)
+    await release(embedder)
+
+    failed = [entry["index"] for entry in result["meta"]["failed_documents"]]
+    assert len(failed) == 3
+    assert failed[0] % 3 == 0
+    assert failed == list(range(failed[0], failed[0] + 3)), "the failed documents are not one batch"
+    for index, document in enumerate(result["documents"]):
+        expected = None if index in failed else build_mock_embedding(document.content, DIMENSIONS)
+        assert document.embedding == expected, f"document {index}"
+    assert sorted(record["status"] for record in llmock_server.requests()) == [200, 200, 200, 403]
 
 
 @pytest.mark.loopback
