@@ -15,6 +15,7 @@ from haystack.utils import Secret
 from haystack.utils.http_client import init_http_client
 from openai import APIStatusError, AsyncOpenAI, OpenAI
 
+from .cost import cost_from_body, cost_from_headers
 from .errors import describe_status_error, redact, redact_body
 from .settings import merge_headers, resolve_api_key, resolve_max_retries, resolve_timeout, validate_base_url
 
@@ -28,20 +29,51 @@ def _status_error_parts(client: OpenAI | AsyncOpenAI, body: object, response: An
     return redact(describe_status_error(status, body, content_type=content_type), secrets), redact_body(body, secrets)
 
 
+def _fill_cost_from_headers(result: Any, response: Any, *, stream: bool) -> Any:
+    """
+    Give a parsed, non-streamed response the cost its headers state when its body has no `meta.usage` block.
+
+    AI/ML API states the cost of a non-streamed call twice: in the body and in the `x-aimlapi-*` headers. The
+    parsed model keeps the body only, so the header figures are written into its extra keys in the body's own shape,
+    and every reader of the body (`cost_from_model`) finds them there.
+    """
+    extra = getattr(result, "__pydantic_extra__", None)
+    if stream or extra is None or cost_from_body(extra) is not None:
+        return result
+    cost = cost_from_headers(getattr(response, "headers", None))
+    if cost is not None:
+        meta = extra.get("meta")
+        extra["meta"] = {**meta, "usage": cost} if isinstance(meta, Mapping) else {"usage": cost}
+    return result
+
+
 class AIMLAPIClient(OpenAI):
-    """An `openai.OpenAI` client whose status errors carry AI/ML API's own message and request id."""
+    """
+    An `openai.OpenAI` client whose status errors carry AI/ML API's own message and request id, and whose parsed
+    responses carry the cost stated in the headers when the body has none.
+    """
 
     def _make_status_error(self, err_msg: str, *, body: object, response: Any) -> APIStatusError:  # noqa: ARG002
         text, body = _status_error_parts(self, body, response)
         return super()._make_status_error(text, body=body, response=response)
+
+    def _process_response(self, **kwargs: Any) -> Any:
+        return _fill_cost_from_headers(
+            super()._process_response(**kwargs), kwargs.get("response"), stream=bool(kwargs.get("stream"))
+        )
 
 
 class AsyncAIMLAPIClient(AsyncOpenAI):
-    """An `openai.AsyncOpenAI` client whose status errors carry AI/ML API's own message and request id."""
+    """The asynchronous twin of `AIMLAPIClient`."""
 
     def _make_status_error(self, err_msg: str, *, body: object, response: Any) -> APIStatusError:  # noqa: ARG002
         text, body = _status_error_parts(self, body, response)
         return super()._make_status_error(text, body=body, response=response)
+
+    async def _process_response(self, **kwargs: Any) -> Any:
+        return _fill_cost_from_headers(
+            await super()._process_response(**kwargs), kwargs.get("response"), stream=bool(kwargs.get("stream"))
+        )
 
 
 def client_options(

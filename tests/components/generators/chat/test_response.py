@@ -141,6 +141,31 @@ def test_reply_without_cost_block_has_no_cost_key(make_generator):
     assert "cost" not in reply.meta
 
 
+COST_HEADERS = {"x-aimlapi-credits-used": "630", "x-aimlapi-usd-spent": "0.000315"}
+
+
+def test_cost_comes_from_the_headers_when_the_body_has_none(make_generator):
+    body = fixture_json("chat_openai_route.json")
+    del body["meta"]
+    api = MockAPI(json_response(body, headers=COST_HEADERS))
+    (reply,) = make_generator(api).run("hi")["replies"]
+    assert reply.meta["cost"] == {"credits_used": 630, "usd_spent": 0.000315}
+
+
+async def test_cost_comes_from_the_headers_when_the_body_has_none_async(make_generator):
+    body = fixture_json("chat_openai_route.json")
+    body["meta"] = {"route": "openai"}  # a meta block without usage: kept, and given the cost
+    api = MockAPI(json_response(body, headers={"x-aimlapi-credits-used": "4000"}))
+    (reply,) = (await make_generator(api, use_async=True).run_async("hi"))["replies"]
+    assert reply.meta["cost"] == {"credits_used": 4000, "usd_spent": 0.002}
+
+
+def test_the_body_cost_wins_over_the_headers(make_generator):
+    api = MockAPI(json_response(fixture_json("chat_openai_route.json"), headers=COST_HEADERS))
+    (reply,) = make_generator(api).run("hi")["replies"]
+    assert reply.meta["cost"] == {"credits_used": 248, "usd_spent": 0.000124}
+
+
 def test_several_choices(make_generator):
     body = fixture_json("chat_openai_route.json")
     second = {**body["choices"][0], "index": 1, "message": {"role": "assistant", "content": "Paris!"}}
