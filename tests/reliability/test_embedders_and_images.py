@@ -360,16 +360,55 @@ async def test_document_embedder_under_load_with_injected_errors(chaos_server: L
     )
 
 
-def test_image_download_failure_names_the_url_and_never_sends_the_key(fact: Fact):
-    """Images given by URL come from another host (a CDN): a failed download is an error, not a missing image."""
-    image_url = "https://cdn.example.com/generated/1.png"
+IMAGE_URL = "https://cdn.example.com/generated/1.png"
+BUSY = {"content-type": "text/html", "retry-after": "0.05"}
+
+
+def image_host(*downloads: httpx.Response) -> MockAPI:
+    """The generation endpoint answers with a URL on another host (a CDN), which answers `downloads` in turn."""
+    queue = list(downloads)
 
     def answer(request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("/images/generations"):
-            return json_response({"data": [{"url": image_url}]})
-        return httpx.Response(503, text="<html><body>busy</body></html>", headers={"content-type": "text/html"})
+            return json_response({"data": [{"url": IMAGE_URL}]})
+        return queue.pop(0) if len(queue) > 1 else queue[0]
 
-    api = MockAPI(answer)
+    return MockAPI(answer)
+
+
+def test_a_busy_image_host_is_retried(fact: Fact):
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    api = image_host(
+        httpx.Response(503, text="<html><body>busy</body></html>", headers=BUSY),
+        httpx.Response(503, text="<html><body>busy</body></html>", headers=BUSY),
+        httpx.Response(200, content=png, headers={"content-type": "image/png"}),
+    )
+    generator = AIMLAPIImageGenerator(
+        model="flux/schnell", max_retries=2, http_client_kwargs={"transport": api.transport()}
+    )
+    with Stopwatch() as clock:
+        (image,) = generator.run("a red fox in the snow")["images"]
+    generator.close()
+
+    assert image.mime_type == "image/png"
+    downloads = api.requests[1:]
+    assert [str(request.url) for request in downloads] == [IMAGE_URL] * 3
+    assert clock.seconds >= 0.1  # the host's Retry-After, twice
+    fact(
+        "components",
+        component="AIMLAPIImageGenerator",
+        case="the image host answers 503, 503 (Retry-After 0.05 s), then the image",
+        mode="sync",
+        statuses=[200, 503, 503, 200],
+        attempts=4,
+        seconds=round(clock.seconds, 3),
+        outcome="1 image (image/png), downloaded on the third attempt",
+    )
+
+
+def test_image_download_failure_names_the_url_and_never_sends_the_key(fact: Fact):
+    """Images given by URL come from another host (a CDN): a failed download is an error, not a missing image."""
+    api = image_host(httpx.Response(503, text="<html><body>busy</body></html>", headers=BUSY))
     generator = AIMLAPIImageGenerator(
         model="flux/schnell", max_retries=2, http_client_kwargs={"transport": api.transport()}
     )
@@ -378,21 +417,19 @@ def test_image_download_failure_names_the_url_and_never_sends_the_key(fact: Fact
     generator.close()
 
     assert type(raised.value).__name__ == "ImageDownloadError"
-    assert image_url in str(raised.value)
+    assert IMAGE_URL in str(raised.value)
     assert "503" in str(raised.value)
-    generation, download = api.requests
+    generation, *downloads = api.requests
     assert generation.headers["authorization"] == f"Bearer {TEST_KEY}"
-    assert str(download.url) == image_url
-    assert "authorization" not in download.headers
+    assert [str(download.url) for download in downloads] == [IMAGE_URL] * 3  # the first try and max_retries=2 more
+    assert all("authorization" not in download.headers for download in downloads)
     fact(
         "components",
         component="AIMLAPIImageGenerator",
-        case="the image host answers 503 to the download",
+        case="the image host answers 503 to every download (max_retries=2)",
         mode="sync",
-        statuses=[200, 503],
-        attempts=2,
+        statuses=[200, 503, 503, 503],
+        attempts=4,
         seconds=None,
-        outcome=(
-            f"{type(raised.value).__name__}: {raised.value} The download request carried no Authorization header."
-        ),
+        outcome=(f"{type(raised.value).__name__}: {raised.value} No download request carried an Authorization header."),
     )

@@ -13,6 +13,7 @@ import pytest
 from haystack.dataclasses import ImageContent
 
 from haystack_integrations.components.generators.aimlapi import ImageDownloadError, ImageResponseError
+from haystack_integrations.components.generators.aimlapi.image import conversions as image_conversions
 from tests.conftest import TEST_KEY
 from tests.support import MockAPI, fixture_json
 
@@ -268,6 +269,114 @@ def test_a_download_timeout_names_the_url() -> None:
     api = MockAPI(image_response({"images": [{"url": "https://files.example/slow.png"}]}), time_out)
     with pytest.raises(ImageDownloadError, match=r"slow\.png: it did not arrive in time"):
         generator(api, model="flux/dev", download_timeout=0.5).run("x")
+
+
+# --- download retries -------------------------------------------------------------------------------------------
+
+FLAKY_URL = "https://files.example/flaky.png"
+
+
+def refuse_connection(request: httpx.Request) -> httpx.Response:
+    raise httpx.ConnectError("connection refused", request=request)
+
+
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The waits between download attempts, recorded instead of slept."""
+    recorded: list[float] = []
+    monkeypatch.setattr(image_conversions.time, "sleep", recorded.append)
+    return recorded
+
+
+def test_a_download_is_retried_after_a_transient_failure(waits: list[float], caplog: pytest.LogCaptureFixture) -> None:
+    api = MockAPI(
+        image_response({"images": [{"url": FLAKY_URL}]}),
+        httpx.Response(503, headers={"retry-after": "2"}),
+        refuse_connection,
+        httpx.Response(429, headers={"retry-after-ms": "250"}),
+        file_response(RED_PNG, "image/png"),
+    )
+    (image,) = generator(api, model="flux/dev", max_retries=3).run("x")["images"]
+    assert _bytes(image) == RED_PNG
+    assert [str(request.url) for request in api.requests[1:]] == [FLAKY_URL] * 4
+    # The server's Retry-After, then the first backoff step (a refused connection has no header), then retry-after-ms.
+    assert waits == [2.0, 1.0, 0.25]
+    assert "Retrying the image download" in caplog.text
+    assert "retry 3 of 3" in caplog.text
+
+
+def test_a_download_without_retry_after_backs_off_exponentially(waits: list[float]) -> None:
+    api = MockAPI(image_response({"images": [{"url": FLAKY_URL}]}), httpx.Response(502))
+    with pytest.raises(ImageDownloadError, match=r"flaky\.png: the server answered HTTP 502"):
+        generator(api, model="flux/dev", max_retries=5).run("x")
+    assert len(api.requests) == 1 + 6
+    assert waits == [0.5, 1.0, 2.0, 4.0, 8.0]
+
+
+def test_an_unreasonable_retry_after_falls_back_to_backoff(waits: list[float]) -> None:
+    api = MockAPI(
+        image_response({"images": [{"url": FLAKY_URL}]}),
+        httpx.Response(503, headers={"retry-after": "86400"}),
+        file_response(RED_PNG, "image/png"),
+    )
+    generator(api, model="flux/dev", max_retries=1).run("x")
+    assert waits == [0.5]
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        httpx.Response(404),
+        httpx.Response(403, text="<Error>AccessDenied</Error>"),
+        file_response(b"<html>sign in</html>", "text/html"),
+    ],
+)
+def test_a_final_download_failure_is_not_retried(waits: list[float], failure: httpx.Response) -> None:
+    api = MockAPI(image_response({"images": [{"url": FLAKY_URL}]}), failure)
+    with pytest.raises(ImageDownloadError, match=r"flaky\.png"):
+        generator(api, model="flux/dev", max_retries=3).run("x")
+    assert len(api.requests) == 2
+    assert waits == []
+
+
+def test_a_timed_out_download_is_not_retried(waits: list[float]) -> None:
+    def time_out(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("timed out", request=request)
+
+    api = MockAPI(image_response({"images": [{"url": FLAKY_URL}]}), time_out)
+    with pytest.raises(ImageDownloadError, match="did not arrive in time") as raised:
+        generator(api, model="flux/dev", max_retries=3).run("x")
+    assert isinstance(raised.value.__cause__, httpx.ReadTimeout)
+    assert len(api.requests) == 2
+    assert waits == []
+
+
+def test_spent_download_retries_raise_the_last_error_with_its_cause(waits: list[float]) -> None:
+    api = MockAPI(image_response({"images": [{"url": FLAKY_URL}]}), refuse_connection)
+    with pytest.raises(ImageDownloadError, match=r"flaky\.png: ConnectError") as raised:
+        generator(api, model="flux/dev", max_retries=2).run("x")
+    assert isinstance(raised.value.__cause__, httpx.ConnectError)
+    assert len(api.requests) == 1 + 3
+    assert waits == [0.5, 1.0]
+
+
+async def test_run_async_retries_a_download(monkeypatch: pytest.MonkeyPatch) -> None:
+    recorded: list[float] = []
+
+    async def no_sleep(seconds: float) -> None:
+        recorded.append(seconds)
+
+    monkeypatch.setattr(image_conversions.asyncio, "sleep", no_sleep)
+    api = MockAPI(
+        image_response({"images": [{"url": FLAKY_URL}]}),
+        httpx.Response(500),
+        refuse_connection,
+        file_response(JPEG_BYTES, "image/jpeg"),
+    )
+    (image,) = (await async_generator(api, model="flux/dev", max_retries=2).run_async("x"))["images"]
+    assert _bytes(image) == JPEG_BYTES
+    assert len(api.requests) == 1 + 3
+    assert recorded == [0.5, 1.0]
 
 
 def test_the_download_timeout_is_passed_to_the_request() -> None:

@@ -3,14 +3,19 @@
 # SPDX-License-Identifier: Apache-2.0
 """Turning what an image response carries (base64, `data:` URLs, http(s) URLs) into bytes and a MIME type."""
 
+import asyncio
 import base64
 import binascii
 import time
+from collections.abc import Mapping
 from urllib.parse import unquote_to_bytes, urlsplit
 
 import httpx
+from haystack import logging
 
 from .errors import ImageDownloadError, ImageResponseError
+
+logger = logging.getLogger(__name__)
 
 # Bytes read from the start of an SVG file when looking for its root element.
 _SVG_SNIFF_BYTES = 1024
@@ -100,12 +105,68 @@ def _check_downloadable(url: str) -> None:
         raise ImageDownloadError(url, "it is not an absolute http(s) URL")
 
 
+# Storage hosts and CDNs answer these when they are briefly overloaded or restarting; anything else is final.
+RETRYABLE_DOWNLOAD_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+# Waits between download attempts: 0.5 s, doubling up to 8 s, unless the server asks for up to a minute itself.
+_FIRST_RETRY_WAIT_SECONDS = 0.5
+_MAX_BACKOFF_SECONDS = 8.0
+_MAX_RETRY_AFTER_SECONDS = 60.0
+
+
+class _TransientDownloadError(Exception):
+    """A download attempt that failed in a way worth another try; `error` is what the caller sees if none is left."""
+
+    def __init__(self, error: ImageDownloadError, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.headers = headers or {}
+
+    def wait(self, attempt: int) -> float:
+        """Seconds to wait before attempt `attempt + 1`: the server's `Retry-After`, else exponential backoff."""
+        for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+            try:
+                seconds = float(self.headers.get(name, "")) * scale
+            except ValueError:
+                continue
+            if 0 <= seconds <= _MAX_RETRY_AFTER_SECONDS:
+                return seconds
+        return min(_FIRST_RETRY_WAIT_SECONDS * 2**attempt, _MAX_BACKOFF_SECONDS)
+
+
+def _wait_before_retry(transient: _TransientDownloadError, attempt: int, max_retries: int) -> float:
+    """The wait before the next attempt, or the final `ImageDownloadError` once `max_retries` retries are spent."""
+    if attempt >= max_retries:
+        raise transient.error from transient.error.__cause__
+    wait = transient.wait(attempt)
+    logger.warning(
+        "Retrying the image download in {wait:.2f} s (retry {retry} of {max_retries}): {error}",
+        wait=wait,
+        retry=attempt + 1,
+        max_retries=max_retries,
+        error=transient.error,
+    )
+    return wait
+
+
 def _check_download_response(url: str, response: httpx.Response, max_bytes: int) -> None:
     if not response.is_success:
-        raise ImageDownloadError(url, f"the server answered HTTP {response.status_code}")
+        error = ImageDownloadError(url, f"the server answered HTTP {response.status_code}")
+        if response.status_code in RETRYABLE_DOWNLOAD_STATUSES:
+            raise _TransientDownloadError(error, response.headers)
+        raise error
     length = response.headers.get("content-length", "")
     if length.isdigit() and int(length) > max_bytes:
         raise ImageDownloadError(url, f"it is {int(length)} bytes, over the limit of max_download_bytes={max_bytes}")
+
+
+def _download_error(url: str, error: httpx.HTTPError) -> Exception:
+    """The error for a failed transfer: a dropped or refused connection may be retried, a timeout may not (the
+    timeout bounds a whole attempt, and the server had that long)."""
+    final = ImageDownloadError(url, _describe(error))
+    final.__cause__ = error
+    if isinstance(error, httpx.TransportError) and not isinstance(error, httpx.TimeoutException):
+        return _TransientDownloadError(final)
+    return final
 
 
 class _Receiver:
@@ -145,16 +206,7 @@ def _describe(error: httpx.HTTPError) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def download_image(client: httpx.Client, url: str, *, timeout: float, max_bytes: int) -> tuple[bytes, str]:
-    """
-    Fetches an image with `client`, following redirects, and returns its bytes and MIME type.
-
-    The request carries none of the API's headers: the image lives on a storage host, which must not see the key.
-
-    :raises ImageDownloadError: The URL is not http(s), the server answered an error status or something that is
-        not an image, the body is over `max_bytes`, or it took longer than `timeout` seconds.
-    """
-    _check_downloadable(url)
+def _download_once(client: httpx.Client, url: str, *, timeout: float, max_bytes: int) -> tuple[bytes, str]:
     receiver = _Receiver(url, timeout=timeout, max_bytes=max_bytes)
     try:
         with client.stream("GET", url, timeout=timeout, follow_redirects=True) as response:
@@ -163,15 +215,13 @@ def download_image(client: httpx.Client, url: str, *, timeout: float, max_bytes:
                 receiver.add(chunk)
             content_type = response.headers.get("content-type")
     except httpx.HTTPError as error:
-        raise ImageDownloadError(url, _describe(error)) from error
+        raise _download_error(url, error) from error
     return _finish_download(url, receiver.body(), content_type)
 
 
-async def download_image_async(
+async def _download_once_async(
     client: httpx.AsyncClient, url: str, *, timeout: float, max_bytes: int
 ) -> tuple[bytes, str]:
-    """The asynchronous twin of `download_image`."""
-    _check_downloadable(url)
     receiver = _Receiver(url, timeout=timeout, max_bytes=max_bytes)
     try:
         async with client.stream("GET", url, timeout=timeout, follow_redirects=True) as response:
@@ -180,5 +230,42 @@ async def download_image_async(
                 receiver.add(chunk)
             content_type = response.headers.get("content-type")
     except httpx.HTTPError as error:
-        raise ImageDownloadError(url, _describe(error)) from error
+        raise _download_error(url, error) from error
     return _finish_download(url, receiver.body(), content_type)
+
+
+def download_image(
+    client: httpx.Client, url: str, *, timeout: float, max_bytes: int, max_retries: int = 0
+) -> tuple[bytes, str]:
+    """
+    Fetches an image with `client`, following redirects, and returns its bytes and MIME type.
+
+    The request carries none of the API's headers: the image lives on a storage host, which must not see the key.
+    A refused or dropped connection, or a 408, 429 or 5xx answer, is retried up to `max_retries` times, after the
+    server's `Retry-After` or an exponential backoff.
+
+    :raises ImageDownloadError: The URL is not http(s), the server answered an error status or something that is
+        not an image, the body is over `max_bytes`, or an attempt took longer than `timeout` seconds.
+    """
+    _check_downloadable(url)
+    attempt = 0
+    while True:
+        try:
+            return _download_once(client, url, timeout=timeout, max_bytes=max_bytes)
+        except _TransientDownloadError as transient:
+            time.sleep(_wait_before_retry(transient, attempt, max_retries))
+        attempt += 1
+
+
+async def download_image_async(
+    client: httpx.AsyncClient, url: str, *, timeout: float, max_bytes: int, max_retries: int = 0
+) -> tuple[bytes, str]:
+    """The asynchronous twin of `download_image`."""
+    _check_downloadable(url)
+    attempt = 0
+    while True:
+        try:
+            return await _download_once_async(client, url, timeout=timeout, max_bytes=max_bytes)
+        except _TransientDownloadError as transient:
+            await asyncio.sleep(_wait_before_retry(transient, attempt, max_retries))
+        attempt += 1

@@ -197,15 +197,16 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
         :param download_images: Download images the server gives only as an http(s) URL, so that every image comes
             back as `ImageContent`. When `False`, such images appear only in the `urls` output. `data:` URLs are
             always decoded, without a request.
-        :param download_timeout: Seconds a single image download may take in all.
+        :param download_timeout: Seconds one attempt at an image download may take in all; an attempt that runs
+            out of time is not retried.
         :param max_download_bytes: The largest image downloaded; a larger one raises `ImageDownloadError`.
         :param api_base_url: The API's base URL. Defaults to the `AIMLAPI_BASE_URL` environment variable, then
             `https://api.aimlapi.com/v1`. Resolved here, so `to_dict` records the URL in use.
         :param timeout: Seconds before a generation request times out. Defaults to `AIMLAPI_TIMEOUT`, then
             `OPENAI_TIMEOUT`, then 30. Large models can need more.
         :param max_retries: How often a generation request failing with 408, 409, 429 or 5xx, or a connection
-            error, is retried. Defaults to `AIMLAPI_MAX_RETRIES`, then `OPENAI_MAX_RETRIES`, then 5. Downloads are
-            not retried.
+            error, is retried. Defaults to `AIMLAPI_MAX_RETRIES`, then `OPENAI_MAX_RETRIES`, then 5. An image
+            download is retried as often on a refused or dropped connection or a 408, 429 or 5xx answer.
         :param extra_headers: Headers added to every generation request. They replace the attribution headers
             (`HTTP-Referer`, `X-Title`) of the same name.
         :param http_client_kwargs: Keyword arguments for the `httpx.Client` / `httpx.AsyncClient` that carries both
@@ -475,6 +476,7 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
                     image.url or "",
                     timeout=self.download_timeout,
                     max_bytes=self.max_download_bytes,
+                    max_retries=self.client.max_retries,
                 )
             if decoded is not None:
                 data, declared = decoded
@@ -512,6 +514,7 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
         await self.warm_up_async()
         assert self.async_client is not None and self._async_http_client is not None  # noqa: S101
         http_client = self._async_http_client
+        max_retries = self.async_client.max_retries
         response = await self.async_client.post(IMAGE_GENERATIONS_PATH, body=body, cast_to=httpx.Response)
         answer, generated = self._read_response(response)
 
@@ -519,7 +522,11 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
             decoded = self._decode_without_request(image)
             if decoded is None and self._should_download(image):
                 return await download_image_async(
-                    http_client, image.url or "", timeout=self.download_timeout, max_bytes=self.max_download_bytes
+                    http_client,
+                    image.url or "",
+                    timeout=self.download_timeout,
+                    max_bytes=self.max_download_bytes,
+                    max_retries=max_retries,
                 )
             return decoded
 
