@@ -10,6 +10,7 @@ import pytest
 from haystack.dataclasses import StreamingChunk, ToolCall
 
 from haystack_integrations.components.generators.aimlapi import StreamInterruptedError
+from tests.conftest import TEST_KEY
 from tests.support import MockAPI, fixture_json, fixture_text, json_response, sse_body, sse_response
 
 MODEL = "gpt-5-nano-2025-08-07"
@@ -191,6 +192,61 @@ def test_stream_equals_non_streamed_for_reasoning_details(make_generator):
     assert reply.reasoning.extra["reasoning_details"] == details
 
 
+def test_streamed_reasoning_detail_fragments_become_the_non_streamed_entry(make_generator):
+    """The text of a detail arrives a fragment at a time and its signature last, all under one `index`."""
+    (whole,) = fixture_json("chat_reasoning_details.json")["choices"][0]["message"]["reasoning_details"]
+    fragment = {"type": whole["type"], "format": whole["format"], "index": 0}
+    body = sse_body(
+        [
+            chunk(
+                {"role": "assistant", "reasoning": "Capital", "reasoning_details": [{**fragment, "text": "Capital"}]}
+            ),
+            chunk({"reasoning": " of France: ", "reasoning_details": [{**fragment, "text": " of France: "}]}),
+            chunk({"reasoning": "Paris.", "reasoning_details": [{**fragment, "text": "Paris."}]}),
+            chunk({"reasoning_details": [{"type": whole["type"], "index": 0, "signature": whole["signature"]}]}),
+            chunk({"content": "Paris."}, finish="stop"),
+        ]
+    )
+    reply, _ = stream(make_generator, body)
+    assert reply.reasoning.reasoning_text == "Capital of France: Paris."
+    assert reply.reasoning.extra["reasoning_details"] == [whole]
+
+
+def test_reasoning_details_of_separate_entries_stay_separate(make_generator):
+    body = sse_body(
+        [
+            chunk({"reasoning_details": [{"type": "reasoning.text", "index": 0, "text": "First."}]}),
+            chunk({"reasoning_details": [{"type": "reasoning.encrypted", "index": 1, "data": "b64"}]}),
+            chunk({"reasoning_details": [{"type": "reasoning.summary", "summary": "No index."}]}),
+            chunk({"content": "Done."}, finish="stop"),
+        ]
+    )
+    reply, _ = stream(make_generator, body)
+    assert reply.reasoning.extra["reasoning_details"] == [
+        {"type": "reasoning.text", "index": 0, "text": "First."},
+        {"type": "reasoning.encrypted", "index": 1, "data": "b64"},
+        {"type": "reasoning.summary", "summary": "No index."},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("provider_reason", "finish_reason"), [("max_tokens", "length"), ("tool_use", "tool_calls"), ("end_turn", "stop")]
+)
+def test_a_trailing_stop_chunk_does_not_replace_the_finish_reason(make_generator, provider_reason, finish_reason):
+    """Claude routes send one more chunk, without a delta, that says "stop" after the real finish reason."""
+    deltas = [chunk({"role": "assistant", "content": "The capital of France is"})]
+    if provider_reason == "tool_use":
+        deltas.append(chunk(tool_delta(0, call_id="call_1", name="search", arguments='{"q": "Paris"}')))
+    deltas += [chunk({"content": ""}, finish=provider_reason, usage=USAGE), chunk(None, finish="stop", meta=COST)]
+    reply, chunks = stream(make_generator, sse_body(deltas))
+    assert reply.meta["finish_reason"] == finish_reason
+    assert reply.meta["provider_finish_reason"] == provider_reason
+    assert reply.meta["cost"]["credits_used"] == 190
+    # The callback is told the stream finished once, with the reply's reason; the trailing chunk keeps its raw meta.
+    assert [c.finish_reason for c in chunks if c.finish_reason] == [finish_reason]
+    assert chunks[-1].meta["finish_reason"] == "stop"
+
+
 def test_callback_sees_reasoning_and_content_of_one_delta_separately(make_generator):
     body = sse_body([chunk({"reasoning_content": "hmm", "content": "Yes"}, finish="stop")])
     reply, chunks = stream(make_generator, body)
@@ -231,6 +287,25 @@ def test_an_error_event_mid_stream_keeps_the_partial_reply(make_generator):
     assert "upstream overloaded" in str(error.value)
     assert error.value.reason == "error"
     assert error.value.partial_reply.text == "Hi"
+
+
+@pytest.mark.parametrize("use_async", [False, True])
+async def test_an_error_event_in_aimlapi_shape_mid_stream_carries_its_message(make_generator, use_async):
+    error_body = {**fixture_json("error_403_credits.json"), "message": f"You've run out of credits (key {TEST_KEY})"}
+    body = sse_body([chunk({"role": "assistant", "content": "Hi"}), error_body])
+    received: list[StreamingChunk] = []
+    generator = make_generator(MockAPI(sse_response(body)), use_async=use_async)
+    with pytest.raises(StreamInterruptedError, match="the server sent an error") as error:
+        if use_async:
+            await generator.run_async("hi", streaming_callback=received.append)
+        else:
+            generator.run("hi", streaming_callback=received.append)
+    assert "status 403: You've run out of credits" in str(error.value)
+    assert TEST_KEY not in str(error.value)
+    assert error.value.reason == "error"
+    assert error.value.chunks_received == 1
+    assert error.value.partial_reply.text == "Hi"
+    assert [c.content for c in received] == ["Hi"]
 
 
 def test_invalid_streamed_arguments_are_reported_not_dropped(make_generator):

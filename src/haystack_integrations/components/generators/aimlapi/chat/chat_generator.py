@@ -362,8 +362,13 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
             )
         return [convert_completion_to_message(completion, choice) for choice in completion.choices]
 
+    def _assembler(self) -> StreamAssembler:
+        client = self.client if self.client is not None else self.async_client
+        secrets = (client.api_key,) if client is not None else ()
+        return StreamAssembler(ComponentInfo.from_component(self), secrets=secrets)
+
     def _handle_stream_response(self, chat_completion: Any, callback: SyncStreamingCallbackT) -> list[ChatMessage]:
-        assembler = StreamAssembler(ComponentInfo.from_component(self))
+        assembler = self._assembler()
         try:
             for chunk in _read_chunks(chat_completion, assembler):
                 for streaming_chunk in assembler.add(chunk):
@@ -380,7 +385,7 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
     async def _handle_async_stream_response(
         self, chat_completion: Any, callback: StreamingCallbackT
     ) -> list[ChatMessage]:
-        assembler = StreamAssembler(ComponentInfo.from_component(self))
+        assembler = self._assembler()
         try:
             async for chunk in _read_chunks_async(chat_completion, assembler):
                 for streaming_chunk in assembler.add(chunk):

@@ -33,8 +33,10 @@ from haystack_integrations.common.aimlapi import (
     PROVIDER_FINISH_REASON_META_KEY,
     StreamInterruptedError,
     cost_from_body,
+    error_message_from_body,
     normalize_finish_reason,
 )
+from haystack_integrations.common.aimlapi.errors import redact
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +60,42 @@ def _reasoning_text_from_details(details: list[Any]) -> str:
                     parts.append(value)
                     break
     return "".join(parts)
+
+
+# Keys of a streamed `reasoning_details` fragment whose values continue the entry it belongs to.
+_CONCATENATED_DETAIL_KEYS = ("text", "summary", "data")
+
+
+def _merge_reasoning_details(merged: list[Any], fragments: list[Any]) -> None:
+    """
+    Add streamed `reasoning_details` fragments to `merged`, joining those that continue an entry.
+
+    Upstreams stream an entry in pieces that share its `index` (and `type`): the text arrives a fragment at a time
+    and the signature in a later one. Sent back in a later turn, the entry must be whole, as a non-streamed reply
+    gives it. Fragments without an `index` are separate entries.
+    """
+    for fragment in fragments:
+        if not isinstance(fragment, dict) or fragment.get("index") is None:
+            merged.append(fragment)
+            continue
+        entry = next(
+            (
+                item
+                for item in merged
+                if isinstance(item, dict)
+                and item.get("index") == fragment["index"]
+                and item.get("type") == fragment.get("type", item.get("type"))
+            ),
+            None,
+        )
+        if entry is None:
+            merged.append(dict(fragment))
+            continue
+        for key, value in fragment.items():
+            if key in _CONCATENATED_DETAIL_KEYS and isinstance(value, str) and isinstance(entry.get(key), str):
+                entry[key] += value
+            elif value is not None:
+                entry[key] = value
 
 
 def _reasoning_from_fields(fields: dict[str, Any] | None) -> ReasoningContent | None:
@@ -163,8 +201,10 @@ class StreamAssembler:
     and the first chunk of each block has `start=True`.
     """
 
-    def __init__(self, component_info: ComponentInfo | None = None) -> None:
+    def __init__(self, component_info: ComponentInfo | None = None, secrets: tuple[str, ...] = ()) -> None:
         self.component_info = component_info
+        # Values never to repeat in an error's text (the API key, which a server may quote back).
+        self._secrets = secrets
         self.chunks_received = 0
         self._text: list[str] = []
         self._reasoning: list[str] = []
@@ -189,6 +229,16 @@ class StreamAssembler:
 
     def add(self, chunk: Any) -> list[StreamingChunk]:
         """Record `chunk` and return what the streaming callback should see of it."""
+        extra = chunk.model_extra
+        if extra and "statusCode" in extra and not chunk.choices:
+            # An error in AI/ML API's own shape, sent as an event of a stream that had already begun with a 200.
+            # The SDK raises only for OpenAI's `{"error": ...}` shape and would pass this one on as an empty chunk.
+            message = error_message_from_body(extra) or "no message"
+            raise self._error(
+                "error",
+                f"The stream broke after {self.chunks_received} chunk(s): the server sent an error "
+                f"(status {extra['statusCode']}: {message}).",
+            )
         self.chunks_received += 1
         received_at = datetime.now().isoformat()  # noqa: DTZ005  # the same clock Haystack's own chunks use
         if self._first_received_at is None:
@@ -198,7 +248,6 @@ class StreamAssembler:
         usage = _serialize_object(chunk.usage) if chunk.usage is not None else None
         if usage is not None:
             self._usage = usage
-        extra = chunk.model_extra
         cost = cost_from_body(extra) if extra else None
         if cost is not None:
             self._cost = cost
@@ -217,9 +266,12 @@ class StreamAssembler:
         raw_finish_reason = choice.finish_reason
         finish_reason = None
         if raw_finish_reason:
-            self._raw_finish_reason = raw_finish_reason
-            finish_reason = normalize_finish_reason(raw_finish_reason)
             meta["finish_reason"] = raw_finish_reason
+            # The first finish reason is the reply's. Claude routes follow theirs (`max_tokens`, `tool_use`, ...)
+            # with one more chunk that says "stop", which must not turn a cut-off reply into a complete one.
+            if self._raw_finish_reason is None:
+                self._raw_finish_reason = raw_finish_reason
+                finish_reason = normalize_finish_reason(raw_finish_reason)
         if getattr(choice, "logprobs", None):
             logprobs = _serialize_object(choice.logprobs)
             self._logprobs.append(logprobs)
@@ -233,7 +285,7 @@ class StreamAssembler:
                 reasoning_text = delta_extra.get("reasoning_content") or delta_extra.get("reasoning")
                 details = delta_extra.get(REASONING_DETAILS_KEY)
                 if isinstance(details, list) and details:
-                    self._reasoning_details.extend(details)
+                    _merge_reasoning_details(self._reasoning_details, details)
                     if not reasoning_text:
                         reasoning_text = _reasoning_text_from_details(details)
                 if isinstance(reasoning_text, str) and reasoning_text:
@@ -363,7 +415,7 @@ class StreamAssembler:
     def _error(self, reason: str, message: str) -> StreamInterruptedError:
         partial = self._message() if self.chunks_received else None
         return StreamInterruptedError(
-            message, reason=reason, partial_reply=partial, chunks_received=self.chunks_received
+            redact(message, self._secrets), reason=reason, partial_reply=partial, chunks_received=self.chunks_received
         )
 
     def finish(self) -> ChatMessage:
