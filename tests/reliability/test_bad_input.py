@@ -80,8 +80,20 @@ RUN_MISUSES = [
     Misuse(
         "streaming with n > 1",
         ValueError,
-        "Cannot stream multiple responses, please set n=1",
+        "generation_kwargs['n'] is 2, but a stream carries one reply. Set n=1",
         {"messages": HI, "streaming_callback": print_chunk, "generation_kwargs": {"n": 2}},
+    ),
+    Misuse(
+        "n is 0",
+        ValueError,
+        "generation_kwargs['n'] is 0. Pass the number of replies wanted",
+        {"messages": HI, "generation_kwargs": {"n": 0}},
+    ),
+    Misuse(
+        "n is a str",
+        ValueError,
+        "generation_kwargs['n'] is '2'. Pass the number of replies wanted",
+        {"messages": HI, "streaming_callback": print_chunk, "generation_kwargs": {"n": "2"}},
     ),
     Misuse(
         "streaming_callback is not callable",
@@ -145,7 +157,7 @@ RUN_MISUSES = [
     Misuse(
         "response_format is neither a dict nor a Pydantic model",
         TypeError,
-        "Unsupported response_format type",
+        "generation_kwargs['response_format'] must be a dict such as {'type': 'json_object'} or a Pydantic model",
         {"messages": HI, "generation_kwargs": {"response_format": "json"}},
     ),
     Misuse("model is an empty string", ValueError, "model is ''", {"messages": HI}, init={"model": ""}),

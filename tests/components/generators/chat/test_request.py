@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """What goes over the wire: the JSON body of /chat/completions."""
 
+import openai
 import pytest
 from haystack.dataclasses import ChatMessage, ReasoningContent, ToolCall
 from haystack.tools import Tool
@@ -248,3 +249,67 @@ def test_other_models_get_no_thinking_switch(make_generator):
     api = plain_api()
     make_generator(api, model="deepseek/deepseek-r1").run("hi")
     assert "enable_thinking" not in api.body()
+
+
+# --- structured output, not streamed -------------------------------------------------------------------------------
+
+
+def _claude_structured_reply(content: str, finish_reason: str) -> dict:
+    reply = fixture_json("chat_claude_route.json")
+    reply["choices"][0]["message"]["content"] = content
+    reply["choices"][0]["finish_reason"] = finish_reason
+    return reply
+
+
+def test_a_pydantic_response_format_is_sent_as_a_strict_json_schema(make_generator):
+    api = MockAPI(json_response(_structured_reply()))
+    (reply,) = make_generator(api).run("Where?", generation_kwargs={"response_format": Answer})["replies"]
+    response_format = api.body()["response_format"]
+    assert response_format["type"] == "json_schema"
+    assert response_format["json_schema"]["name"] == "Answer"
+    assert response_format["json_schema"]["strict"] is True
+    assert response_format["json_schema"]["schema"]["required"] == ["city"]
+    assert Answer.model_validate_json(reply.text) == Answer(city="Paris")
+
+
+@pytest.mark.parametrize("use_async", [False, True])
+async def test_a_structured_reply_cut_off_on_a_claude_route_raises_the_length_error(make_generator, use_async):
+    """The SDK's own parse() knew only OpenAI's "length", so `max_tokens` used to fail as bare invalid JSON."""
+    api = MockAPI(json_response(_claude_structured_reply('{"city": "Ly', "max_tokens")))
+    generator = make_generator(api, use_async=use_async, generation_kwargs={"response_format": Answer})
+    with pytest.raises(openai.LengthFinishReasonError) as raised:
+        await generator.run_async("Where?") if use_async else generator.run("Where?")
+    # What was received stays reachable.
+    assert raised.value.completion.choices[0].message.content == '{"city": "Ly'
+    assert raised.value.completion.usage.total_tokens > 0
+
+
+def test_a_filtered_structured_reply_raises_the_content_filter_error(make_generator):
+    api = MockAPI(json_response(_claude_structured_reply("", "SAFETY")))
+    with pytest.raises(openai.ContentFilterFinishReasonError):
+        make_generator(api, generation_kwargs={"response_format": Answer}).run("Where?")
+
+
+def test_a_structured_reply_that_does_not_validate_says_what_came_back(make_generator):
+    api = MockAPI(json_response(_claude_structured_reply('{"town": "Paris"}', "end_turn")))
+    with pytest.raises(ValueError, match=r"(?s)does not match response_format Answer.*began '\{\"town\": \"Paris\"\}'"):
+        make_generator(api, generation_kwargs={"response_format": Answer}).run("Where?")
+
+
+def test_structured_output_works_with_tools_that_are_not_strict(make_generator):
+    """The SDK's parse() refuses tools without `strict`; the component sends the schema through create()."""
+    api = MockAPI(json_response(_structured_reply()))
+    generator = make_generator(api, tools=[NESTED_TOOL], generation_kwargs={"response_format": Answer})
+    (reply,) = generator.run("Where?")["replies"]
+    body = api.body()
+    assert body["tools"][0]["function"]["name"] == "lookup"
+    assert "strict" not in body["tools"][0]["function"]
+    assert body["response_format"]["json_schema"]["name"] == "Answer"
+    assert reply.text == '{"city": "Paris"}'
+
+
+def test_a_structured_reply_with_tool_calls_is_not_validated(make_generator):
+    api = MockAPI(json_response(fixture_json("chat_tool_calls.json")))
+    generator = make_generator(api, tools=[NESTED_TOOL], generation_kwargs={"response_format": Answer})
+    (reply,) = generator.run("Where?")["replies"]
+    assert reply.tool_calls

@@ -6,7 +6,7 @@ import asyncio
 import inspect
 from collections.abc import AsyncIterator, Iterator, Mapping
 from functools import cache
-from typing import Any
+from typing import Any, TypeGuard
 
 from haystack import component, logging
 from haystack.components.generators.chat import OpenAIChatGenerator
@@ -22,7 +22,7 @@ from haystack.dataclasses import (
 from haystack.dataclasses.streaming_chunk import _invoke_streaming_callback
 from haystack.tools import ToolsType, flatten_tools_or_toolsets
 from haystack.utils import Secret
-from openai import APIError
+from openai import APIError, ContentFilterFinishReasonError, LengthFinishReasonError
 from openai.lib._pydantic import to_strict_json_schema
 from pydantic import BaseModel
 
@@ -98,6 +98,36 @@ def _validate_messages(messages: Any) -> list[ChatMessage]:
     return list(messages)
 
 
+def _is_pydantic_model(value: Any) -> TypeGuard[type[BaseModel]]:
+    return isinstance(value, type) and issubclass(value, BaseModel)
+
+
+def _check_structured_replies(completion: Any, replies: list[ChatMessage], model: type[BaseModel]) -> None:
+    """
+    Check non-streamed replies against the Pydantic `response_format` they were asked for, as the SDK's parse()
+    would, but with every upstream's finish reasons understood.
+
+    Raises the SDK's own `LengthFinishReasonError` / `ContentFilterFinishReasonError` for a reply that was cut off or
+    filtered (the first carries the completion, so nothing received is lost), and a `ValueError` that quotes the
+    start of the reply when its text does not validate.
+    """
+    for reply in replies:
+        finish_reason = reply.meta.get("finish_reason")
+        if finish_reason == "length":
+            raise LengthFinishReasonError(completion=completion)
+        if finish_reason == "content_filter":
+            raise ContentFilterFinishReasonError()
+        if reply.text is None or reply.tool_calls:
+            continue
+        try:
+            model.model_validate_json(reply.text)
+        except ValueError as error:
+            excerpt = reply.text[:200] + ("…" if len(reply.text) > 200 else "")
+            raise ValueError(
+                f"The reply does not match response_format {model.__name__}: {error}. The reply began {excerpt!r}."
+            ) from error
+
+
 def _pydantic_to_response_format(model: type[BaseModel]) -> dict[str, Any]:
     return {
         "type": "json_schema",
@@ -118,6 +148,22 @@ def _check_call_arguments(model: Any, streaming_callback: Any, generation_kwargs
     if generation_kwargs is not None and not isinstance(generation_kwargs, Mapping):
         raise TypeError(
             f"generation_kwargs must be a dict of request parameters, got {type(generation_kwargs).__name__}."
+        )
+
+
+def _check_reply_count(n: Any, *, streaming: bool) -> None:
+    # The parent compares `n` with 1 only when streaming (a str fails there with a bare TypeError), and otherwise
+    # sends any value, which the server then refuses.
+    if n is None:
+        return
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(
+            f"generation_kwargs['n'] is {n!r}. Pass the number of replies wanted as a whole number, 1 or more."
+        )
+    if streaming and n > 1:
+        raise ValueError(
+            f"generation_kwargs['n'] is {n}, but a stream carries one reply. Set n=1, or call without a streaming "
+            "callback to get several replies."
         )
 
 
@@ -267,10 +313,20 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
         _check_call_arguments(self.model, streaming_callback, generation_kwargs)
         is_streaming = streaming_callback is not None
         merged = {**self.generation_kwargs, **(generation_kwargs or {})}
+        _check_reply_count(merged.get("n"), streaming=is_streaming)
         run_kwargs = dict(generation_kwargs or {})
 
         response_format = merged.get("response_format")
-        if is_streaming and isinstance(response_format, type) and issubclass(response_format, BaseModel):
+        if (
+            response_format is not None
+            and not isinstance(response_format, Mapping)
+            and not _is_pydantic_model(response_format)
+        ):
+            raise TypeError(
+                f"generation_kwargs['response_format'] must be a dict such as {{'type': 'json_object'}} or a Pydantic "
+                f"model class, got {type(response_format).__name__}."
+            )
+        if is_streaming and _is_pydantic_model(response_format):
             # `create()` refuses a Pydantic model; a stream takes the same format as its JSON schema.
             run_kwargs["response_format"] = _pydantic_to_response_format(response_format)
         if is_streaming and "stream_options" not in merged:
@@ -302,8 +358,15 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
         if "messages" in merged:
             api_args["messages"] = [message.to_openai_dict_format() for message in messages]
         if api_args["openai_endpoint"] == "parse":
-            api_args.pop("stream_options", None)
-        elif not is_streaming and api_args.pop("stream_options", None) is not None:
+            # The parent sends a Pydantic response_format through the SDK's parse(), which validates the reply
+            # itself, before this component has read it. parse() knows only OpenAI's finish reasons, so a Claude
+            # route's reply cut off at `max_tokens` failed as bare invalid JSON, its text, usage and cost lost; and
+            # it refuses tools that are not strict. The same JSON schema goes through create() instead, and the
+            # reply is checked in `_check_structured_replies`.
+            api_args["openai_endpoint"] = "create"
+            if _is_pydantic_model(api_args.get("response_format")):
+                api_args["response_format"] = _pydantic_to_response_format(api_args["response_format"])
+        if not is_streaming and api_args.pop("stream_options", None) is not None:
             logger.warning("generation_kwargs['stream_options'] is ignored: this call does not stream.")
         # `stream: false` and `n: 1` are the API's defaults; the parent always sets both, and the SDK spends about
         # 10 us transforming each argument of every call.
@@ -361,6 +424,15 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
                 "produced no reply; check the model id and parameters."
             )
         return [convert_completion_to_message(completion, choice) for choice in completion.choices]
+
+    def _check_structured(
+        self, completion: Any, replies: list[ChatMessage], generation_kwargs: dict[str, Any] | None
+    ) -> None:
+        response_format = (generation_kwargs or {}).get(
+            "response_format", self.generation_kwargs.get("response_format")
+        )
+        if _is_pydantic_model(response_format):
+            _check_structured_replies(completion, replies, response_format)
 
     def _assembler(self) -> StreamAssembler:
         client = self.client if self.client is not None else self.async_client
@@ -440,6 +512,7 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
             replies = self._handle_stream_response(response, callback)
         else:
             replies = self._convert_response(response)
+            self._check_structured(response, replies, generation_kwargs)
         for reply in replies:
             _check_finish_reason(reply.meta)
         return {"replies": replies}
@@ -486,6 +559,7 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
             replies = await self._handle_async_stream_response(response, callback)
         else:
             replies = self._convert_response(response)
+            self._check_structured(response, replies, generation_kwargs)
         for reply in replies:
             _check_finish_reason(reply.meta)
         return {"replies": replies}
