@@ -376,6 +376,19 @@ def image_host(*downloads: httpx.Response) -> MockAPI:
     return MockAPI(answer)
 
 
+def download_fact(fact: Fact, case: str, statuses: list[int], seconds: float | None, outcome: str) -> None:
+    fact(
+        "components",
+        component="AIMLAPIImageGenerator",
+        case=case,
+        mode="sync",
+        statuses=statuses,
+        attempts=len(statuses),
+        seconds=seconds,
+        outcome=outcome,
+    )
+
+
 def test_a_busy_image_host_is_retried(fact: Fact):
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
     api = image_host(
@@ -394,15 +407,12 @@ def test_a_busy_image_host_is_retried(fact: Fact):
     downloads = api.requests[1:]
     assert [str(request.url) for request in downloads] == [IMAGE_URL] * 3
     assert clock.seconds >= 0.1  # the host's Retry-After, twice
-    fact(
-        "components",
-        component="AIMLAPIImageGenerator",
-        case="the image host answers 503, 503 (Retry-After 0.05 s), then the image",
-        mode="sync",
-        statuses=[200, 503, 503, 200],
-        attempts=4,
-        seconds=round(clock.seconds, 3),
-        outcome="1 image (image/png), downloaded on the third attempt",
+    download_fact(
+        fact,
+        "the image host answers 503, 503 (Retry-After 0.05 s), then the image",
+        [200, 503, 503, 200],
+        round(clock.seconds, 3),
+        "1 image (image/png), downloaded on the third attempt",
     )
 
 
@@ -423,13 +433,10 @@ def test_image_download_failure_names_the_url_and_never_sends_the_key(fact: Fact
     assert generation.headers["authorization"] == f"Bearer {TEST_KEY}"
     assert [str(download.url) for download in downloads] == [IMAGE_URL] * 3  # the first try and max_retries=2 more
     assert all("authorization" not in download.headers for download in downloads)
-    fact(
-        "components",
-        component="AIMLAPIImageGenerator",
-        case="the image host answers 503 to every download (max_retries=2)",
-        mode="sync",
-        statuses=[200, 503, 503, 503],
-        attempts=4,
-        seconds=None,
-        outcome=(f"{type(raised.value).__name__}: {raised.value} No download request carried an Authorization header."),
+    download_fact(
+        fact,
+        "the image host answers 503 to every download (max_retries=2)",
+        [200, 503, 503, 503],
+        None,
+        f"{type(raised.value).__name__}: {raised.value} No download request carried an Authorization header.",
     )
