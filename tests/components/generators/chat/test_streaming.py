@@ -308,6 +308,31 @@ async def test_an_error_event_in_aimlapi_shape_mid_stream_carries_its_message(ma
     assert [c.content for c in received] == ["Hi"]
 
 
+@pytest.mark.parametrize("use_async", [False, True])
+async def test_a_json_reply_to_a_streaming_request_is_not_taken_for_an_empty_stream(make_generator, use_async):
+    """Some OpenAI-compatible servers ignore `stream` and answer with one JSON body."""
+    received: list[StreamingChunk] = []
+    generator = make_generator(MockAPI(json_response(fixture_json("chat_claude_route.json"))), use_async=use_async)
+    with pytest.raises(StreamInterruptedError, match="one JSON reply instead of an event stream") as error:
+        if use_async:
+            await generator.run_async("hi", streaming_callback=received.append)
+        else:
+            generator.run("hi", streaming_callback=received.append)
+    assert error.value.reason == "malformed"
+    assert error.value.partial_reply.text == "The capital of France is Paris."
+    assert error.value.partial_reply.meta["provider_finish_reason"] == "end_turn"
+    assert received == []
+
+
+def test_a_json_error_body_answering_a_streaming_request_carries_its_message(make_generator):
+    body = {**fixture_json("error_403_credits.json"), "message": f"You've run out of credits ({TEST_KEY})"}
+    generator = make_generator(MockAPI(json_response(body)))
+    with pytest.raises(StreamInterruptedError, match="instead of an event stream: You've run out of credits") as error:
+        generator.run("hi", streaming_callback=lambda c: None)
+    assert error.value.reason == "error"
+    assert TEST_KEY not in str(error.value)
+
+
 def test_invalid_streamed_arguments_are_reported_not_dropped(make_generator):
     body = sse_body([chunk(tool_delta(0, call_id="call_a", name="weather", arguments='{"city": ')), chunk({}, "stop")])
     reply, _ = stream(make_generator, body)

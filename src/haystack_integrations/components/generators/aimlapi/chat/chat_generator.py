@@ -4,6 +4,7 @@
 
 import asyncio
 import inspect
+import json
 from collections.abc import AsyncIterator, Iterator, Mapping
 from functools import cache
 from typing import Any, TypeGuard
@@ -24,14 +25,18 @@ from haystack.tools import ToolsType, flatten_tools_or_toolsets
 from haystack.utils import Secret
 from openai import APIError, ContentFilterFinishReasonError, LengthFinishReasonError
 from openai.lib._pydantic import to_strict_json_schema
+from openai.types.chat import ChatCompletion
 from pydantic import BaseModel
 
 from haystack_integrations.common.aimlapi import (
     AIMLAPIClientsMixin,
+    StreamInterruptedError,
     chat_request_defaults,
     default_api_key,
+    error_message_from_body,
     resolve_base_url,
 )
+from haystack_integrations.common.aimlapi.errors import redact
 
 from .conversions import REASONING_DETAILS_KEY, StreamAssembler, convert_completion_to_message
 
@@ -45,6 +50,39 @@ _COMPONENT_OWNED_KEYS = ("model", "messages", "stream", "n")
 _GENERIC_TOOL_CHOICES = ("auto", "none", "required", "any")
 # Errors the `openai` stream iterator raises when the stream itself breaks (JSONDecodeError is a ValueError).
 _STREAM_ERRORS = (APIError, ValueError)
+
+
+def _answered_with_json(chat_completion: Any) -> bool:
+    """Whether the server answered a streaming request with a plain JSON body, which holds no events to read."""
+    response = getattr(chat_completion, "response", None)
+    content_type = response.headers.get("content-type", "") if response is not None else ""
+    return content_type.split(";", 1)[0].strip().lower() == "application/json"
+
+
+def _json_instead_of_stream(body: bytes, secrets: tuple[str, ...]) -> StreamInterruptedError:
+    """
+    The error for a streaming request answered with one JSON body: some OpenAI-compatible servers ignore `stream`
+    for some models. The SDK reads such a body as a stream without events, which would look like a reply cut off
+    before its first chunk; this says what happened, and keeps the reply or the server's message.
+    """
+    try:
+        data = json.loads(body)
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and data.get("choices"):
+        reply = AIMLAPIChatGenerator._convert_response(ChatCompletion.construct(**data))[0]
+        return StreamInterruptedError(
+            "The server answered the streaming request with one JSON reply instead of an event stream, so nothing "
+            "reached the streaming callback. The reply is in this error's `partial_reply`; to get it as a result, "
+            "call without a streaming callback.",
+            reason="malformed",
+            partial_reply=reply,
+        )
+    message = redact(error_message_from_body(data if data is not None else body) or "an empty body", secrets)
+    return StreamInterruptedError(
+        f"The server answered the streaming request with a JSON body instead of an event stream: {message}",
+        reason="error",
+    )
 
 
 def _read_chunks(chat_completion: Any, assembler: StreamAssembler) -> Iterator[Any]:
@@ -441,6 +479,10 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
 
     def _handle_stream_response(self, chat_completion: Any, callback: SyncStreamingCallbackT) -> list[ChatMessage]:
         assembler = self._assembler()
+        if _answered_with_json(chat_completion):
+            body = chat_completion.response.read()
+            chat_completion.close()
+            raise _json_instead_of_stream(body, assembler.secrets)
         try:
             for chunk in _read_chunks(chat_completion, assembler):
                 for streaming_chunk in assembler.add(chunk):
@@ -458,6 +500,10 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
         self, chat_completion: Any, callback: StreamingCallbackT
     ) -> list[ChatMessage]:
         assembler = self._assembler()
+        if _answered_with_json(chat_completion):
+            body = await chat_completion.response.aread()
+            await chat_completion.close()
+            raise _json_instead_of_stream(body, assembler.secrets)
         try:
             async for chunk in _read_chunks_async(chat_completion, assembler):
                 for streaming_chunk in assembler.add(chunk):

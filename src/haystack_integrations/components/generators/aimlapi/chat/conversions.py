@@ -204,7 +204,7 @@ class StreamAssembler:
     def __init__(self, component_info: ComponentInfo | None = None, secrets: tuple[str, ...] = ()) -> None:
         self.component_info = component_info
         # Values never to repeat in an error's text (the API key, which a server may quote back).
-        self._secrets = secrets
+        self.secrets = secrets
         self.chunks_received = 0
         self._text: list[str] = []
         self._reasoning: list[str] = []
@@ -415,7 +415,7 @@ class StreamAssembler:
     def _error(self, reason: str, message: str) -> StreamInterruptedError:
         partial = self._message() if self.chunks_received else None
         return StreamInterruptedError(
-            redact(message, self._secrets), reason=reason, partial_reply=partial, chunks_received=self.chunks_received
+            redact(message, self.secrets), reason=reason, partial_reply=partial, chunks_received=self.chunks_received
         )
 
     def finish(self) -> ChatMessage:
