@@ -211,36 +211,108 @@ def _image_entries(body: Mapping[str, Any]) -> list[Any]:
     return []
 
 
-def images_from_body(body: Mapping[str, Any]) -> list[GeneratedImage]:
+@dataclass(frozen=True)
+class MissingImage:
     """
-    The images a response body describes, in order, in any of the shapes AI/ML API returns:
+    An entry of a response's image list that holds no image that can be read.
+
+    :param index: The entry's position in the response's list of images.
+    :param reason: Why it could not be read, in words.
+    """
+
+    index: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class ImageAnswer:
+    """
+    Everything a response body says about its images.
+
+    :param images: The readable images, in order, each with its position in the response's list of images.
+    :param missing: The entries of that list that hold no readable image; they are reported, never dropped silently.
+    :param nsfw_flags: The body's `has_nsfw_concepts` list as sent (fal-style models: one flag per position, `True`
+        for an image the safety checker flagged, usually a black placeholder), or `None` when the body has none.
+    """
+
+    images: tuple[tuple[int, GeneratedImage], ...] = ()
+    missing: tuple[MissingImage, ...] = ()
+    nsfw_flags: tuple[Any, ...] | None = None
+
+    def is_flagged(self, index: int) -> bool:
+        """Whether `has_nsfw_concepts` flags the image at position `index` of the response's list."""
+        return self.nsfw_flags is not None and index < len(self.nsfw_flags) and self.nsfw_flags[index] is True
+
+    @property
+    def flagged_indexes(self) -> list[int]:
+        """The positions `has_nsfw_concepts` flags, whether or not an image could be read there."""
+        return [index for index, flag in enumerate(self.nsfw_flags or ()) if flag is True]
+
+
+def _unreadable_reason(entry: object) -> str:
+    if entry is None:
+        return "the entry is null"
+    if isinstance(entry, str):
+        return "the entry is an empty string"
+    if not isinstance(entry, Mapping):
+        return f"the entry is not an object (got {type(entry).__name__})"
+    if not entry:
+        return "the entry is empty"
+    return f"the entry has neither base64 nor a URL (keys: {', '.join(sorted(map(str, entry)))})"
+
+
+def _read_entry(entry: object) -> GeneratedImage | None:
+    if isinstance(entry, str):  # a bare URL in place of an object
+        return GeneratedImage(url=entry.strip()) if entry.strip() else None
+    if not isinstance(entry, Mapping):
+        return None
+    base64 = _first_string(entry, _BASE64_KEYS)
+    url = _first_string(entry, _URL_KEYS)
+    if base64 is None and url is None:
+        return None
+    revised_prompt = entry.get("revised_prompt")
+    return GeneratedImage(
+        url=url,
+        base64=base64,
+        mime_type=_first_string(entry, _MIME_KEYS),
+        revised_prompt=revised_prompt if isinstance(revised_prompt, str) and revised_prompt else None,
+        width=_int_or_none(entry.get("width")),
+        height=_int_or_none(entry.get("height")),
+    )
+
+
+def read_image_answer(body: Mapping[str, Any]) -> ImageAnswer:
+    """
+    The images a response body describes, in any of the shapes AI/ML API returns:
 
     - `{"data": [{"url" | "b64_json", "revised_prompt"}]}` (OpenAI-style models);
-    - `{"images": [{"url", "width", "height", "content_type"}]}` (fal-style models);
+    - `{"images": [{"url", "width", "height", "content_type"}], "has_nsfw_concepts": [bool, ...]}` (fal-style);
     - `{"output": {"choices": [{"url" | "image_base64"}]}}`.
 
-    Entries that carry neither bytes nor an address are left out; the caller decides what an empty list means.
+    Entries that carry neither bytes nor an address are listed in `missing` with the reason; the caller decides
+    what an answer without any image means.
     """
-    images = []
-    for entry in _image_entries(body):
-        if isinstance(entry, str) and entry.strip():  # a bare URL in place of an object
-            images.append(GeneratedImage(url=entry.strip()))
-            continue
-        if not isinstance(entry, Mapping):
-            continue
-        base64 = _first_string(entry, _BASE64_KEYS)
-        url = _first_string(entry, _URL_KEYS)
-        if base64 is None and url is None:
-            continue
-        revised_prompt = entry.get("revised_prompt")
-        images.append(
-            GeneratedImage(
-                url=url,
-                base64=base64,
-                mime_type=_first_string(entry, _MIME_KEYS),
-                revised_prompt=revised_prompt if isinstance(revised_prompt, str) and revised_prompt else None,
-                width=_int_or_none(entry.get("width")),
-                height=_int_or_none(entry.get("height")),
-            )
-        )
-    return images
+    images: list[tuple[int, GeneratedImage]] = []
+    missing: list[MissingImage] = []
+    for index, entry in enumerate(_image_entries(body)):
+        image = _read_entry(entry)
+        if image is None:
+            missing.append(MissingImage(index=index, reason=_unreadable_reason(entry)))
+        else:
+            images.append((index, image))
+    flags = body.get("has_nsfw_concepts")
+    return ImageAnswer(
+        images=tuple(images),
+        missing=tuple(missing),
+        nsfw_flags=tuple(flags) if isinstance(flags, list) else None,
+    )
+
+
+def images_from_body(body: Mapping[str, Any]) -> list[GeneratedImage]:
+    """
+    The readable images a response body describes, in order; see `read_image_answer` for the shapes.
+
+    Entries that carry neither bytes nor an address are not in this list: use `read_image_answer` to learn which
+    they are, and why.
+    """
+    return [image for _, image in read_image_answer(body).images]

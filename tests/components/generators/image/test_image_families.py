@@ -7,8 +7,10 @@ import pytest
 
 from haystack_integrations.common.aimlapi.images import (
     GeneratedImage,
+    MissingImage,
     images_from_body,
     infer_image_family,
+    read_image_answer,
     size_parameter,
 )
 
@@ -81,3 +83,30 @@ def test_images_from_body_tolerates_odd_entries() -> None:
     assert images_from_body(body) == [GeneratedImage(url="https://bare"), GeneratedImage(url="https://nested")]
     assert images_from_body({"data": None, "output": {"choices": "nope"}}) == []
     assert images_from_body({}) == []
+
+
+def test_read_image_answer_keeps_positions_reports_unreadable_entries_and_nsfw_flags() -> None:
+    body = {
+        "images": [{"url": "https://a"}, {}, "  ", {"width": 8}, {"b64_json": "QUJD"}],
+        "has_nsfw_concepts": [False, True, False, False, True],
+    }
+    answer = read_image_answer(body)
+    assert answer.images == ((0, GeneratedImage(url="https://a")), (4, GeneratedImage(base64="QUJD")))
+    assert answer.missing == (
+        MissingImage(1, "the entry is empty"),
+        MissingImage(2, "the entry is an empty string"),
+        MissingImage(3, "the entry has neither base64 nor a URL (keys: width)"),
+    )
+    assert answer.nsfw_flags == (False, True, False, False, True)
+    assert answer.flagged_indexes == [1, 4]
+    assert answer.is_flagged(4) and not answer.is_flagged(0) and not answer.is_flagged(9)
+    # The list of readable images alone, as before.
+    assert images_from_body(body) == [GeneratedImage(url="https://a"), GeneratedImage(base64="QUJD")]
+
+
+def test_read_image_answer_without_nsfw_flags() -> None:
+    answer = read_image_answer({"data": [{"url": "https://a"}]})
+    assert answer.nsfw_flags is None
+    assert answer.flagged_indexes == []
+    assert not answer.is_flagged(0)
+    assert read_image_answer({"images": [], "has_nsfw_concepts": "yes"}).nsfw_flags is None  # not a list: ignored

@@ -43,6 +43,12 @@ def test_defaults() -> None:
         ({"model": "flux/dev", "size": "auto"}, ValueError, "cannot be expressed for fal-style models"),
         ({"download_timeout": 0}, ValueError, "download_timeout must be a positive number"),
         ({"max_download_bytes": -1}, ValueError, "max_download_bytes must be a positive whole number"),
+        ({"generation_kwargs": [("quality", "hd")]}, TypeError, "generation_kwargs must be a dict.*Pass a dict"),
+        ({"generation_kwargs": "quality=hd"}, TypeError, "generation_kwargs must be a dict.*Pass a dict"),
+        ({"generation_kwargs": {"num_images": 0}}, ValueError, r"generation_kwargs\['num_images'\] must be a whole"),
+        ({"model": "dall-e-3", "generation_kwargs": {"n": -1}}, ValueError, r"generation_kwargs\['n'\] must be"),
+        ({"generation_kwargs": {"extra_body": {"n": True}}}, ValueError, r"generation_kwargs\['n'\] must be"),
+        ({"generation_kwargs": {"extra_body": 1}}, TypeError, r"generation_kwargs\['extra_body'\] must be a dict"),
     ],
 )
 def test_bad_settings_fail_at_construction(kwargs: dict[str, Any], error: type, match: str) -> None:

@@ -12,7 +12,7 @@ from haystack_integrations.components.generators.aimlapi import AIMLAPIImageGene
 from tests.conftest import TEST_KEY
 from tests.support import MockAPI, fixture_json
 
-from .helpers import GENERATIONS_URL, generator, image_response
+from .helpers import GENERATIONS_URL, async_generator, generator, image_response
 
 
 def _sent_body(model: str, run_kwargs: dict[str, Any] | None = None, **init_kwargs: Any) -> dict[str, Any]:
@@ -228,3 +228,98 @@ async def test_bad_input_is_refused_before_any_request_async() -> None:
     with pytest.raises(ValueError, match="n must be at least 1"):
         await component.run_async("x", n=0)
     assert api.requests == []
+
+
+# --- generation_kwargs: its type, the counts it carries, and counts under another family's name ------------------
+
+_BAD_COUNTS = [0, -3, True, 1.5, "2"]
+
+
+@pytest.mark.parametrize("generation_kwargs", [["quality", "hd"], "quality=hd", ("n", 2)])
+def test_generation_kwargs_that_is_not_a_dict_is_refused_before_any_request(generation_kwargs: Any) -> None:
+    api = MockAPI(image_response(fixture_json("images_openai_b64.json")))
+    with pytest.raises(TypeError, match=r"generation_kwargs must be a dict of request fields, got \w+\. Pass a dict"):
+        generator(api, model="dall-e-3").run("x", generation_kwargs=generation_kwargs)
+    assert api.requests == []
+
+
+async def test_generation_kwargs_that_is_not_a_dict_is_refused_before_any_request_async() -> None:
+    api = MockAPI(image_response(fixture_json("images_openai_b64.json")))
+    with pytest.raises(TypeError, match=r"generation_kwargs must be a dict.*Pass a dict"):
+        await async_generator(api, model="dall-e-3").run_async("x", generation_kwargs=[("quality", "hd")])
+    assert api.requests == []
+
+
+@pytest.mark.parametrize("model", ["dall-e-3", "flux/schnell", "google/imagen-4.0-generate-001", "acme/unknown"])
+@pytest.mark.parametrize("key", ["n", "num_images"])
+@pytest.mark.parametrize("count", _BAD_COUNTS)
+def test_a_bad_count_in_generation_kwargs_is_refused_under_any_family_name(model: str, key: str, count: Any) -> None:
+    api = MockAPI(image_response(fixture_json("images_openai_b64.json")))
+    with pytest.raises(ValueError, match=rf"generation_kwargs\['{key}'\] must be a whole number of images, at least 1"):
+        generator(api, model=model).run("x", generation_kwargs={key: count})
+    assert api.requests == []
+
+
+def test_a_bad_count_in_extra_body_is_refused() -> None:
+    api = MockAPI(image_response(fixture_json("images_fal_url.json")))
+    with pytest.raises(ValueError, match=r"generation_kwargs\['num_images'\] must be"):
+        generator(api, model="flux/schnell").run("x", generation_kwargs={"extra_body": {"num_images": 0}})
+    assert api.requests == []
+
+
+async def test_a_bad_count_in_generation_kwargs_is_refused_async() -> None:
+    api = MockAPI(image_response(fixture_json("images_fal_url.json")))
+    with pytest.raises(ValueError, match=r"generation_kwargs\['n'\] must be"):
+        await async_generator(api, model="flux/schnell").run_async("x", generation_kwargs={"n": 0})
+    assert api.requests == []
+
+
+def test_a_null_count_in_generation_kwargs_asks_for_the_default_and_is_sent() -> None:
+    body = _sent_body("dall-e-3", {"generation_kwargs": {"n": None}})
+    assert body == {"model": "dall-e-3", "prompt": "a red square", "n": None}
+
+
+@pytest.mark.parametrize(
+    ("model", "run_kwargs", "match"),
+    [
+        # n is sent as num_images to fal- and Google-style models; a different `n` beside it is a contradiction.
+        ("flux/schnell", {"n": 2, "generation_kwargs": {"n": 3}}, r"n=2 and generation_kwargs\['n'\]=3 .*'num_images'"),
+        (
+            "google/imagen-4.0-generate-001",
+            {"n": 1, "generation_kwargs": {"n": 4}},
+            r"n=1 and generation_kwargs\['n'\]=4 .*'num_images'",
+        ),
+        # ... and as n to OpenAI-style models, so num_images beside it is one too.
+        ("dall-e-3", {"n": 2, "generation_kwargs": {"num_images": 3}}, r"n=2 and generation_kwargs\['num_images'\]=3"),
+        # An unknown model gets OpenAI's names; two counts still contradict each other.
+        ("acme/unknown", {"n": 2, "generation_kwargs": {"num_images": 3}}, r"generation_kwargs\['num_images'\]=3"),
+    ],
+)
+def test_a_count_under_another_family_name_that_contradicts_n_is_refused(
+    model: str, run_kwargs: dict[str, Any], match: str
+) -> None:
+    api = MockAPI(image_response(fixture_json("images_fal_url.json")))
+    with pytest.raises(ValueError, match=match) as raised:
+        generator(api, model=model).run("x", **run_kwargs)
+    assert "pass only n" in str(raised.value)
+    assert api.requests == []
+
+
+def test_a_count_under_another_family_name_set_at_init_contradicts_n_at_run() -> None:
+    api = MockAPI(image_response(fixture_json("images_fal_url.json")))
+    with pytest.raises(ValueError, match=r"n=2 and generation_kwargs\['n'\]=3"):
+        generator(api, model="flux/schnell", generation_kwargs={"n": 3}).run("x", n=2)
+    assert api.requests == []
+
+
+def test_a_count_under_another_family_name_without_n_is_sent_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING):
+        body = _sent_body("flux/schnell", {"generation_kwargs": {"n": 3}})
+    assert body == {"model": "flux/schnell", "prompt": "a red square", "n": 3}  # as is: the user may know better
+    assert "generation_kwargs['n'] is sent as is" in caplog.text
+    assert "'num_images'" in caplog.text
+
+
+def test_an_agreeing_count_under_another_family_name_is_not_a_contradiction() -> None:
+    body = _sent_body("flux/schnell", {"n": 2, "generation_kwargs": {"n": 2}})
+    assert body["num_images"] == 2

@@ -424,6 +424,105 @@ def test_a_url_that_is_not_http_is_not_fetched() -> None:
     assert len(api.requests) == 1
 
 
+# --- partial answers and the safety checker -----------------------------------------------------------------
+
+RED_DATA_URL = f"data:image/png;base64,{RED_PNG_B64}"
+BLUE_DATA_URL = "data:image/png;base64," + base64.b64encode(BLUE_PNG).decode()
+
+
+def test_an_entry_without_an_image_is_reported_not_dropped_silently(caplog: pytest.LogCaptureFixture) -> None:
+    api = MockAPI(image_response({"images": [{"url": RED_DATA_URL}, {}], "has_nsfw_concepts": [False, False]}))
+    with caplog.at_level(logging.WARNING):
+        result = generator(api, model="flux/schnell").run("two squares", n=2)
+
+    assert [_bytes(image) for image in result["images"]] == [RED_PNG]
+    meta = result["meta"]
+    assert meta["image_count"] == 1  # readable images only: the shortfall shows against n=2
+    assert meta["missing_images"] == [{"index": 1, "reason": "the entry is empty"}]
+    assert "1 of the 2 image entries" in caplog.text
+    assert "entry 1: the entry is empty" in caplog.text
+    assert "missing_images" in caplog.text
+
+
+def test_image_indexes_are_positions_in_the_answer() -> None:
+    body = {"data": [{"revised_prompt": "lost"}, None, {"b64_json": RED_PNG_B64}, 7]}
+    api = MockAPI(image_response(body))
+    result = generator(api, model="dall-e-3").run("x")
+
+    (image,) = result["images"]
+    assert image.meta == {"index": 2}
+    assert result["meta"]["image_count"] == 1
+    assert result["meta"]["missing_images"] == [
+        {"index": 0, "reason": "the entry has neither base64 nor a URL (keys: revised_prompt)"},
+        {"index": 1, "reason": "the entry is null"},
+        {"index": 3, "reason": "the entry is not an object (got int)"},
+    ]
+
+
+def test_a_complete_answer_has_no_missing_images(caplog: pytest.LogCaptureFixture) -> None:
+    api = MockAPI(image_response(fixture_json("images_openai_b64.json")))
+    with caplog.at_level(logging.WARNING):
+        result = generator(api, model="openai/gpt-image-1").run("x", n=2)
+    assert "missing_images" not in result["meta"]
+    assert "nsfw_flags" not in result["meta"]  # the server sent no has_nsfw_concepts
+    assert caplog.text == ""
+
+
+async def test_run_async_reports_missing_entries(caplog: pytest.LogCaptureFixture) -> None:
+    api = MockAPI(image_response({"output": {"choices": [{"url": ""}, {"image_base64": RED_PNG_B64}]}}))
+    with caplog.at_level(logging.WARNING):
+        result = await async_generator(api, model="flux/dev").run_async("x", n=2)
+    assert [image.meta["index"] for image in result["images"]] == [1]
+    assert result["meta"]["image_count"] == 1
+    assert result["meta"]["missing_images"] == [
+        {"index": 0, "reason": "the entry has neither base64 nor a URL (keys: url)"}
+    ]
+    assert "missing_images" in caplog.text
+
+
+def test_images_flagged_by_the_safety_checker_are_marked_and_kept(caplog: pytest.LogCaptureFixture) -> None:
+    body = {"images": [{"url": RED_DATA_URL}, {"url": BLUE_DATA_URL}], "has_nsfw_concepts": [False, True]}
+    api = MockAPI(image_response(body))
+    with caplog.at_level(logging.WARNING):
+        result = generator(api, model="flux/schnell").run("x", n=2)
+
+    assert [_bytes(image) for image in result["images"]] == [RED_PNG, BLUE_PNG]  # not dropped
+    assert "nsfw" not in result["images"][0].meta
+    assert result["images"][1].meta["nsfw"] is True
+    assert result["meta"]["nsfw_flags"] == [False, True]
+    assert result["meta"]["image_count"] == 2
+    assert "missing_images" not in result["meta"]
+    assert "flagged the generated images at indexes [1]" in caplog.text
+    assert "flux/schnell" in caplog.text
+
+
+def test_unflagged_fal_answers_keep_their_flags_in_meta_without_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    api = MockAPI(image_response(fixture_json("images_fal_data_url.json")))
+    with caplog.at_level(logging.WARNING):
+        result = generator(api, model="flux/schnell").run("x")
+    assert result["meta"]["nsfw_flags"] == [False]
+    assert "nsfw" not in result["images"][0].meta
+    assert caplog.text == ""
+
+
+def test_a_flagged_entry_without_an_image_says_so_in_missing_images() -> None:
+    body = {"images": [{"url": RED_DATA_URL}, {}], "has_nsfw_concepts": [False, True]}
+    api = MockAPI(image_response(body))
+    result = generator(api, model="flux/schnell").run("x", n=2)
+    assert result["meta"]["missing_images"] == [{"index": 1, "reason": "the entry is empty", "nsfw": True}]
+    assert result["meta"]["nsfw_flags"] == [False, True]
+
+
+async def test_run_async_marks_flagged_images(caplog: pytest.LogCaptureFixture) -> None:
+    body = {"images": [{"url": RED_DATA_URL}, {"url": BLUE_DATA_URL}], "has_nsfw_concepts": [True, False]}
+    api = MockAPI(image_response(body))
+    with caplog.at_level(logging.WARNING):
+        result = await async_generator(api, model="flux/schnell").run_async("x", n=2)
+    assert [image.meta.get("nsfw") for image in result["images"]] == [True, None]
+    assert result["meta"]["nsfw_flags"] == [True, False]
+    assert "indexes [0]" in caplog.text
+
+
 # --- answers without an image, and API errors -------------------------------------------------------------------
 
 
@@ -431,6 +530,14 @@ def test_a_2xx_answer_without_an_image_is_an_error() -> None:
     api = MockAPI(image_response(fixture_json("images_nsfw_empty.json")))
     with pytest.raises(ImageResponseError, match=r"without an image .*'flux/schnell'.*has_nsfw_concepts.*safety"):
         generator(api, model="flux/schnell").run("x")
+
+
+def test_an_answer_whose_only_image_was_flagged_and_removed_names_the_safety_checker() -> None:
+    api = MockAPI(image_response({"images": [{}], "has_nsfw_concepts": [True]}))
+    with pytest.raises(ImageResponseError, match="without an image") as raised:
+        generator(api, model="flux/schnell").run("x")
+    assert "none of its 1 image entries holds one (entry 0: the entry is empty)" in str(raised.value)
+    assert "has_nsfw_concepts flags images [0] as refused by the safety checker" in str(raised.value)
 
 
 def test_a_2xx_answer_with_a_message_and_no_image_quotes_the_message() -> None:

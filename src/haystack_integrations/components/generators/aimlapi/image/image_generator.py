@@ -28,12 +28,13 @@ from haystack_integrations.common.aimlapi.images import (
     IMAGE_GENERATIONS_PATH,
     SEED_PARAMETER,
     GeneratedImage,
+    ImageAnswer,
     ImageFamily,
     ImageSize,
     check_image_family,
     check_image_size,
-    images_from_body,
     infer_image_family,
+    read_image_answer,
     size_parameter,
 )
 
@@ -57,6 +58,9 @@ DEFAULT_MAX_DOWNLOAD_BYTES = 50 * 1024 * 1024
 _COMPONENT_OWNED_KEYS = ("model", "prompt")
 # The family whose parameter names a model no pattern recognises gets: the endpoint itself is OpenAI's.
 _FALLBACK_FAMILY: ImageFamily = "openai"
+# Every family's name for the number of images. A count under any of them is checked, whatever the model's family:
+# `n` sent to a fal-style model is as likely a mistake as `num_images` sent to an OpenAI-style one.
+_COUNT_KEYS: tuple[str, ...] = tuple(sorted(set(COUNT_PARAMETER.values())))
 
 
 def _check_prompt(prompt: object) -> str:
@@ -76,6 +80,42 @@ def _check_count(n: object) -> None:
         raise ValueError(f"n must be at least 1, got {n}. Pass the number of images to generate, or leave it unset.")
 
 
+def _check_count_field(key: str, value: object) -> None:
+    # None is JSON null, which asks for the model's default, like leaving the key out.
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):
+        raise ValueError(
+            f"generation_kwargs[{key!r}] must be a whole number of images, at least 1, got {type(value).__name__} "
+            f"{value!r}. Pass the number of images to generate, or leave it out."
+        )
+
+
+def _request_fields(*layers: object) -> dict[str, Any]:
+    """
+    The `generation_kwargs` layers merged key by key, later ones winning, with `extra_body` merged into the top
+    level. Raises `TypeError` for a layer that is not a dict and `ValueError` for a count that is not one.
+    """
+    fields: dict[str, Any] = {}
+    for layer in layers:
+        if layer is None:
+            continue
+        if not isinstance(layer, Mapping):
+            raise TypeError(
+                f"generation_kwargs must be a dict of request fields, got {type(layer).__name__}. Pass a dict, "
+                "e.g. generation_kwargs={'quality': 'hd'}, or leave it unset."
+            )
+        fields.update(layer)
+    extra_body = fields.pop("extra_body", None)
+    if extra_body is not None:
+        if not isinstance(extra_body, Mapping):
+            raise TypeError(
+                f"generation_kwargs['extra_body'] must be a dict of JSON fields, got {type(extra_body).__name__}."
+            )
+        fields.update(extra_body)
+    for key in _COUNT_KEYS:
+        _check_count_field(key, fields.get(key))
+    return fields
+
+
 def _check_seed(seed: object) -> None:
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise TypeError(f"seed must be an int, got {type(seed).__name__} {seed!r}.")
@@ -88,8 +128,10 @@ def _check_download_settings(download_timeout: object, max_download_bytes: objec
         raise ValueError(f"max_download_bytes must be a positive whole number of bytes, got {max_download_bytes!r}.")
 
 
-def _image_meta(image: GeneratedImage, index: int) -> dict[str, Any]:
+def _image_meta(image: GeneratedImage, index: int, answer: ImageAnswer) -> dict[str, Any]:
     meta: dict[str, Any] = {"index": index}
+    if answer.is_flagged(index):
+        meta["nsfw"] = True
     if image.url and not is_data_url(image.url):
         meta["url"] = image.url
     if image.revised_prompt:
@@ -193,7 +235,8 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
         :param generation_kwargs: Further request fields, sent as they are: `quality`, `style`, `response_format`,
             `output_format`, `background`, `guidance_scale`, `num_inference_steps`, `negative_prompt`,
             `enable_safety_checker`, `resolution`, ... `extra_body` is merged into the JSON body. `model` and
-            `prompt` are the component's own.
+            `prompt` are the component's own. Must be a dict; a count given here (`n` or `num_images`, whatever the
+            family) must be a whole number of at least 1, and may not contradict `n`.
         :param download_images: Download images the server gives only as an http(s) URL, so that every image comes
             back as `ImageContent`. When `False`, such images appear only in the `urls` output. `data:` URLs are
             always decoded, without a request.
@@ -218,13 +261,14 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
         check_image_size(size)
         _check_seed(seed)
         _check_download_settings(download_timeout, max_download_bytes)
+        _request_fields(generation_kwargs)  # a list, or a count of 0, fails here rather than at the first run
         self.api_key = api_key
         self.model = model
         self.model_family = model_family
         self.n = n
         self.size = size
         self.seed = seed
-        self.generation_kwargs = dict(generation_kwargs or {})
+        self.generation_kwargs = dict(generation_kwargs) if generation_kwargs is not None else {}
         self.download_images = download_images
         self.download_timeout = download_timeout
         self.max_download_bytes = max_download_bytes
@@ -330,14 +374,7 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
         _check_count(n)
         _check_seed(seed)
 
-        fields = {**self.generation_kwargs, **(generation_kwargs or {})}
-        extra_body = fields.pop("extra_body", None)
-        if extra_body is not None:
-            if not isinstance(extra_body, Mapping):
-                raise TypeError(
-                    f"generation_kwargs['extra_body'] must be a dict of JSON fields, got {type(extra_body).__name__}."
-                )
-            fields.update(extra_body)
+        fields = _request_fields(self.generation_kwargs, generation_kwargs)
         for key in _COMPONENT_OWNED_KEYS:
             if key in fields:
                 fields.pop(key)
@@ -350,6 +387,8 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
                 "(n, size). If the model takes other names, pass model_family='fal' or 'google'.",
                 model=self.model,
             )
+        # Two different counts contradict each other whatever the family; the hint about names needs a known one.
+        self._check_foreign_counts(family or _FALLBACK_FAMILY, n, fields, warn=family is not None)
         family = family or _FALLBACK_FAMILY
 
         mapped: dict[str, tuple[str, Any]] = {}
@@ -369,15 +408,43 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
             fields[key] = value
         return {"model": self.model, "prompt": prompt, **fields}
 
+    @staticmethod
+    def _check_foreign_counts(family: ImageFamily, n: int | None, fields: Mapping[str, Any], *, warn: bool) -> None:
+        """
+        Refuse a count under another family's name that contradicts `n`; with `warn`, warn about one sent without
+        `n`, which the model most likely ignores.
+        """
+        own = COUNT_PARAMETER[family]
+        for key in _COUNT_KEYS:
+            if key == own or fields.get(key) is None:
+                continue
+            if n is not None and fields[key] != n:
+                raise ValueError(
+                    f"n={n!r} and generation_kwargs[{key!r}]={fields[key]!r} ask for different things. {family}-style "
+                    f"models take the number of images as {own!r}, which n is sent as: pass only n (or, if this model "
+                    f"does take {key!r}, set model_family accordingly)."
+                )
+            if n is None and warn:
+                logger.warning(
+                    "generation_kwargs['{key}'] is sent as is, but {family}-style models take the number of images "
+                    "as '{own}', so the model may ignore it. Pass n instead.",
+                    key=key,
+                    family=family,
+                    own=own,
+                )
+
     # --- responses -----------------------------------------------------------------------------------------------
 
-    def _read_response(self, response: httpx.Response) -> tuple[dict[str, Any], list[GeneratedImage]]:
-        """The body of a 2xx answer and the images it describes; raises `ImageResponseError` if it has none."""
+    def _read_response(self, response: httpx.Response) -> tuple[dict[str, Any], ImageAnswer]:
+        """
+        The body of a 2xx answer and what it says about its images. Raises `ImageResponseError` if it has no
+        readable image; warns about entries that hold none and about images the safety checker flagged.
+        """
         content_type = response.headers.get("content-type", "")
         if content_type.split(";", 1)[0].strip().lower().startswith("image/"):
             # An upstream that answers with the image itself rather than JSON.
             encoded = base64.b64encode(response.content).decode("ascii")
-            return {}, [GeneratedImage(base64=encoded, mime_type=content_type)]
+            return {}, ImageAnswer(images=((0, GeneratedImage(base64=encoded, mime_type=content_type)),))
         try:
             body = response.json()
         except ValueError:
@@ -390,15 +457,36 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
             raise ImageResponseError(
                 f"AI/ML API answered with a JSON {type(body).__name__} rather than an object (model {self.model!r})."
             )
-        images = images_from_body(body)
-        if not images:
+        answer = read_image_answer(body)
+        flagged = answer.flagged_indexes
+        missing = "; ".join(f"entry {entry.index}: {entry.reason}" for entry in answer.missing)
+        if not answer.images:
             message = error_message_from_body(body)
             raise ImageResponseError(
                 f"AI/ML API answered HTTP {response.status_code} without an image (model {self.model!r})"
                 + (f": {message}" if message else f"; the answer has the keys {sorted(body)}")
+                + (f"; none of its {len(answer.missing)} image entries holds one ({missing})" if answer.missing else "")
+                + (f"; has_nsfw_concepts flags images {flagged} as refused by the safety checker" if flagged else "")
                 + ". Check the model id, the prompt (it may have been refused by a safety filter) and the parameters."
             )
-        return body, images
+        if answer.missing:
+            logger.warning(
+                "{count} of the {total} image entries in AI/ML API's answer (model {model}) hold no readable image; "
+                "they are missing from the result and listed in meta['missing_images']: {missing}",
+                model=self.model,
+                count=len(answer.missing),
+                total=len(answer.missing) + len(answer.images),
+                missing=missing,
+            )
+        if flagged:
+            logger.warning(
+                "The safety checker flagged the generated images at indexes {indexes} (model {model}, "
+                "has_nsfw_concepts). Such an image is usually a black placeholder. Flagged images are not dropped: "
+                "they carry meta['nsfw'] = True.",
+                indexes=flagged,
+                model=self.model,
+            )
+        return body, answer
 
     @staticmethod
     def _decode_without_request(image: GeneratedImage) -> tuple[bytes, str | None] | None:
@@ -411,12 +499,20 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
             return data, declared or image.mime_type
         return None
 
-    def _meta(
-        self, body: Mapping[str, Any], images: list[GeneratedImage], headers: Mapping[str, str]
-    ) -> dict[str, Any]:
+    def _meta(self, body: Mapping[str, Any], answer: ImageAnswer, headers: Mapping[str, str]) -> dict[str, Any]:
+        images = [image for _, image in answer.images]
         meta: dict[str, Any] = {"model": self.model, "model_family": self.family, "image_count": len(images)}
         if any(image.revised_prompt for image in images):
             meta["revised_prompts"] = [image.revised_prompt for image in images]
+        if answer.missing:
+            meta["missing_images"] = []
+            for missing in answer.missing:
+                record: dict[str, Any] = {"index": missing.index, "reason": missing.reason}
+                if answer.is_flagged(missing.index):  # the safety checker may be why the entry is empty
+                    record["nsfw"] = True
+                meta["missing_images"].append(record)
+        if answer.nsfw_flags is not None:
+            meta["nsfw_flags"] = list(answer.nsfw_flags)
         usage = body.get("usage")
         if usage is not None:
             meta["usage"] = usage
@@ -426,8 +522,8 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
         return meta
 
     @staticmethod
-    def _source_urls(images: list[GeneratedImage]) -> list[str]:
-        return [image.url for image in images if image.url and not is_data_url(image.url)]
+    def _source_urls(answer: ImageAnswer) -> list[str]:
+        return [image.url for _, image in answer.images if image.url and not is_data_url(image.url)]
 
     def _should_download(self, image: GeneratedImage) -> bool:
         return self.download_images and not image.base64 and bool(image.url) and not is_data_url(image.url or "")
@@ -451,24 +547,31 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
         :param generation_kwargs: Further request fields, merged key by key over those given at init.
         :returns: A dictionary with:
             - `images`: the images as `ImageContent` (base64 and MIME type), in the order the server gave them;
-              each one's `meta` holds its `index`, and its source `url`, `revised_prompt`, `width` and `height`
-              where the server gave them. With `download_images=False`, images given only by URL are left out.
+              each one's `meta` holds its `index` (its position in the server's list of images), and its source
+              `url`, `revised_prompt`, `width` and `height` where the server gave them, and `nsfw: True` when the
+              safety checker flagged it (usually a black placeholder; it is returned all the same). With
+              `download_images=False`, images given only by URL are left out.
             - `urls`: the http(s) URLs the server gave, in order (`data:` URLs are not repeated here).
-            - `meta`: `model`, `model_family`, `image_count` (images in the answer), `revised_prompts` (when the
-              model rewrote the prompt), `usage` (when reported) and `cost`.
+            - `meta`: `model`, `model_family`, `image_count` (the readable images in the answer, including those
+              given only by URL; entries in `missing_images` are not counted), `revised_prompts` (one per counted
+              image, when the model rewrote the prompt), `usage` (when reported) and `cost`. When some entries of
+              the answer hold no readable image, `missing_images` lists them as `{"index", "reason"}` (plus
+              `"nsfw": True` if flagged), and a warning is logged. When the server sent `has_nsfw_concepts`
+              (fal-style models), `nsfw_flags` is that list as sent, one flag per `index`; flagged images are
+              also logged as a warning.
         :raises ValueError / TypeError: Bad input, before any request is sent.
         :raises openai.APIStatusError: The API refused the request; the text is AI/ML API's own message.
-        :raises ImageResponseError: The answer held no image.
+        :raises ImageResponseError: The answer held no readable image at all.
         :raises ImageDownloadError: An image given by URL could not be downloaded.
         """
         body = self._request_body(prompt, n, size, seed, generation_kwargs)
         self.warm_up()
         assert self.client is not None and self._http_client is not None  # built by warm_up  # noqa: S101
         response = self.client.post(IMAGE_GENERATIONS_PATH, body=body, cast_to=httpx.Response)
-        answer, generated = self._read_response(response)
+        body, answer = self._read_response(response)
 
         contents = []
-        for index, image in enumerate(generated):
+        for index, image in answer.images:
             decoded = self._decode_without_request(image)
             if decoded is None and self._should_download(image):
                 decoded = download_image(
@@ -480,11 +583,13 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
                 )
             if decoded is not None:
                 data, declared = decoded
-                contents.append(_image_content(data, image_mime_type(data, declared), _image_meta(image, index)))
+                contents.append(
+                    _image_content(data, image_mime_type(data, declared), _image_meta(image, index, answer))
+                )
         return {
             "images": contents,
-            "urls": self._source_urls(generated),
-            "meta": self._meta(answer, generated, response.headers),
+            "urls": self._source_urls(answer),
+            "meta": self._meta(body, answer, response.headers),
         }
 
     @component.output_types(images=list[ImageContent], urls=list[str], meta=dict[str, Any])
@@ -507,7 +612,7 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
         :returns: The same as `run`: `images`, `urls` and `meta`.
         :raises ValueError / TypeError: Bad input, before any request is sent.
         :raises openai.APIStatusError: The API refused the request; the text is AI/ML API's own message.
-        :raises ImageResponseError: The answer held no image.
+        :raises ImageResponseError: The answer held no readable image at all.
         :raises ImageDownloadError: An image given by URL could not be downloaded.
         """
         body = self._request_body(prompt, n, size, seed, generation_kwargs)
@@ -516,7 +621,7 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
         http_client = self._async_http_client
         max_retries = self.async_client.max_retries
         response = await self.async_client.post(IMAGE_GENERATIONS_PATH, body=body, cast_to=httpx.Response)
-        answer, generated = self._read_response(response)
+        body, answer = self._read_response(response)
 
         async def resolve(image: GeneratedImage) -> tuple[bytes, str | None] | None:
             decoded = self._decode_without_request(image)
@@ -530,14 +635,14 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
                 )
             return decoded
 
-        resolved = await asyncio.gather(*(resolve(image) for image in generated))
+        resolved = await asyncio.gather(*(resolve(image) for _, image in answer.images))
         contents = [
-            _image_content(decoded[0], image_mime_type(*decoded), _image_meta(image, index))
-            for index, (image, decoded) in enumerate(zip(generated, resolved, strict=True))
+            _image_content(decoded[0], image_mime_type(*decoded), _image_meta(image, index, answer))
+            for (index, image), decoded in zip(answer.images, resolved, strict=True)
             if decoded is not None
         ]
         return {
             "images": contents,
-            "urls": self._source_urls(generated),
-            "meta": self._meta(answer, generated, response.headers),
+            "urls": self._source_urls(answer),
+            "meta": self._meta(body, answer, response.headers),
         }
