@@ -187,3 +187,23 @@ def test_refusal_is_kept(make_generator):
     body["choices"][0]["message"] = {"role": "assistant", "content": None, "refusal": "I can't help with that."}
     (reply,) = reply_for(make_generator, body)
     assert reply.meta["refusal"] == "I can't help with that."
+
+
+def test_a_custom_tool_call_is_kept_in_meta_not_dropped(make_generator, caplog):
+    body = fixture_json("chat_openai_route.json")
+    body["choices"][0]["finish_reason"] = "tool_calls"
+    body["choices"][0]["message"]["content"] = None
+    body["choices"][0]["message"]["tool_calls"] = [
+        {"id": "call_sql", "type": "custom", "custom": {"name": "sql", "input": "SELECT 1"}}
+    ]
+    (reply,) = reply_for(make_generator, body)
+    assert reply.tool_calls == []
+    assert reply.meta["invalid_tool_calls"] == [
+        {
+            "id": "call_sql",
+            "tool_name": "sql",
+            "arguments": "SELECT 1",
+            "error": "a tool call of type 'custom', not a function call",
+        }
+    ]
+    assert "tool call of type custom" in caplog.text

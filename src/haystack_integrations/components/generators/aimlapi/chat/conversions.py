@@ -148,7 +148,27 @@ def convert_completion_to_message(completion: Any, choice: Any) -> ChatMessage:
     invalid_tool_calls: list[dict[str, Any]] = []
     for openai_call in message.tool_calls or ():
         function = getattr(openai_call, "function", None)
-        if function is None:  # custom (non-function) tools have no place in Haystack's ToolCall
+        if function is None:
+            # A custom (non-function) tool call has no place in Haystack's ToolCall: keep it where it can be seen.
+            call_type = getattr(openai_call, "type", None)
+            custom = getattr(openai_call, "custom", None)
+            raw_input = getattr(custom, "input", None)
+            logger.warning(
+                "The model returned a tool call of type {type}, which Haystack's ToolCall cannot hold. It is left out "
+                "of the reply's tool_calls and kept in meta['{key}'].",
+                type=call_type,
+                key=INVALID_TOOL_CALLS_META_KEY,
+            )
+            invalid_tool_calls.append(
+                {
+                    "id": openai_call.id,
+                    "tool_name": getattr(custom, "name", None),
+                    "arguments": raw_input
+                    if isinstance(raw_input, str)
+                    else json.dumps(_serialize_object(openai_call)),
+                    "error": f"a tool call of type {call_type!r}, not a function call",
+                }
+            )
             continue
         try:
             arguments = _parse_openai_tool_call_arguments(function.arguments)
