@@ -240,7 +240,8 @@ def bad_input_section(rows: list[Row]) -> list[str]:
         (
             f"{len({row['misuse'] for row in rows})} misuses. {len({row['misuse'] for row in local})} are detected "
             "locally and raised before any request (llmock's journal stays empty); configuration is checked at "
-            "warm-up, after construction and `Pipeline.loads` have succeeded. The rest only the server can judge: "
+            "warm-up, after construction and `Pipeline.loads` have succeeded, except a key given as a plain string, "
+            "refused at construction so that no saved pipeline can hold it. The rest only the server can judge: "
             "they come back once (a 502 is retried as a server error), with the server's own words."
         ),
         "",

@@ -239,6 +239,7 @@ def test_unreachable_server_exits_1_and_debug_shows_the_traceback(
         (["chat", "   "], "The prompt is empty"),
         (["chat", "Hi", "--max-tokens", "0"], "--max-tokens: must be at least 1"),
         (["chat", "Hi", "--base-url", "ftp://example.com"], "is not an absolute http(s) URL"),
+        (["chat", "Hi", "--base-url", "http://127.0.0.1:abc/v1"], "has a port that is not a number"),
         (["chat", "Hi", "--max-retries", "-1"], "--max-retries: '-1' must be 0 or more"),
     ],
 )

@@ -4,13 +4,15 @@
 """`aimlapi-haystack models`, run as a subprocess against a local AI/ML API-shaped server and against llmock."""
 
 import json
+import os
+import subprocess
 
 import pytest
 
 from tests.conftest import TEST_KEY
 from tests.support import LLMock, fixture_json
 
-from .helpers import FakeAIMLAPI, run_cli, run_main
+from .helpers import FakeAIMLAPI, cli_command, run_cli, run_main
 
 NEW = fixture_json("models_2026.json")
 
@@ -134,6 +136,8 @@ def test_unreachable_catalogue_exits_1_and_debug_shows_the_traceback(
     ("case", "text"),
     [
         (("models", "--base-url", "localhost:8080"), "api_base_url 'localhost:8080' is not an absolute http(s)"),
+        (("models", "--base-url", "http://127.0.0.1:abc/v1"), "has a port that is not a number"),
+        (("AIMLAPI_BASE_URL=http://127.0.0.1:9/v1\n", "models"), "contains whitespace"),
         (("AIMLAPI_TIMEOUT=soon", "models"), "AIMLAPI_TIMEOUT='soon' is not a number"),
         (("models", "--timeout", "0"), "'0' must be a positive number of seconds"),
         (("models", "--kind", " "), "kind must be a non-empty str"),
@@ -186,3 +190,30 @@ def test_llmock_openai_shaped_catalogue(llmock_server: LLMock) -> None:
     ]
     # OpenAI's shape names an owner but no kind, context or capabilities
     assert rows[2].split() == ["gpt-4o", "-", "llmock", "-", "-"]
+
+
+def test_a_reader_that_stops_early_is_not_an_error(fake_api: FakeAIMLAPI) -> None:
+    """`aimlapi-haystack models --json | head -1`: the output outgrows the pipe and the reader leaves."""
+    many = {
+        "object": "list",
+        "data": [
+            {"id": f"vendor/model-{number}", "type": "chat-completion", "info": {"name": f"Model {number}"}}
+            for number in range(5000)
+        ],
+    }
+    fake_api.answer("GET", "/v1/models", 200, many)
+    environment = {**os.environ, "NO_COLOR": "1", "AIMLAPI_MAX_RETRIES": "0", "AIMLAPI_BASE_URL": fake_api.url}
+    with subprocess.Popen(
+        [*cli_command(), "models", "--json"],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        first = process.stdout.readline()
+        process.stdout.close()  # what `head -1` does after its line
+        code = process.wait(timeout=60)
+        err = process.stderr.read().decode()
+    assert json.loads(first)["id"] == "vendor/model-0"
+    assert code == 0
+    assert err == ""

@@ -17,13 +17,23 @@ from haystack_integrations.common.aimlapi import (
     normalize_finish_reason,
     validate_base_url,
 )
-from tests.support import fixture_json
+from haystack_integrations.components.generators.aimlapi import AIMLAPIChatGenerator
+from tests.support import MockAPI, fixture_json, json_response
 
 
 def test_merge_headers_lets_the_user_replace_attribution_headers_in_any_case():
     merged = merge_headers({"x-title": "Mine", "X-Extra": 1})
     assert merged == {"HTTP-Referer": ATTRIBUTION_HEADERS["HTTP-Referer"], "x-title": "Mine", "X-Extra": "1"}
     assert merge_headers(None) == dict(ATTRIBUTION_HEADERS)
+
+
+def test_a_header_set_to_none_is_not_sent():
+    assert merge_headers({"X-Title": None, "X-Gone": None}) == {"HTTP-Referer": ATTRIBUTION_HEADERS["HTTP-Referer"]}
+    api = MockAPI(json_response(fixture_json("chat_openai_route.json")))
+    AIMLAPIChatGenerator(extra_headers={"x-title": None}, http_client_kwargs={"transport": api.transport()}).run("hi")
+    request = api.last
+    assert "x-title" not in request.headers
+    assert request.headers["http-referer"] == ATTRIBUTION_HEADERS["HTTP-Referer"]
 
 
 @pytest.mark.parametrize(
@@ -71,6 +81,26 @@ def test_cost_from_body_and_sums():
     assert add_costs([None, None]) is None
 
 
+def test_cost_figures_that_are_not_numbers_never_break_a_sum():
+    assert cost_from_body({"meta": {"usage": {"credits_used": "4", "usd_spent": "0.000002"}}}) == {
+        "credits_used": 4,
+        "usd_spent": 0.000002,
+    }
+    assert cost_from_body({"meta": {"usage": {"credits_used": "lots", "usd_spent": None}}}) is None
+    assert cost_from_body({"meta": {"usage": {"credits_used": True}}}) is None
+    assert cost_from_body({"meta": {"usage": {"credits_used": [4], "usd_spent": 0.5}}}) == {
+        "credits_used": None,
+        "usd_spent": 0.5,
+    }
+    total = add_costs(
+        [
+            cost_from_body({"meta": {"usage": {"credits_used": "4"}}}),
+            cost_from_body({"meta": {"usage": {"credits_used": 6}}}),
+        ]
+    )
+    assert total == {"credits_used": 10, "usd_spent": pytest.approx(0.000005)}
+
+
 def test_cost_from_headers():
     assert cost_from_headers({"x-aimlapi-credits-used": "248", "x-aimlapi-usd-spent": "0.000124"}) == {
         "credits_used": 248,
@@ -98,7 +128,20 @@ def test_validate_base_url_accepts_absolute_urls(url):
     assert validate_base_url(url) == url.rstrip("/")
 
 
-@pytest.mark.parametrize("url", ["api.aimlapi.com/v1", "ftp://x/v1", "https://", "/v1"])
-def test_validate_base_url_rejects_the_rest(url):
-    with pytest.raises(ValueError, match="AIMLAPI_BASE_URL"):
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("api.aimlapi.com/v1", "is not an absolute http(s) URL"),
+        ("ftp://x/v1", "is not an absolute http(s) URL"),
+        ("https://", "is not an absolute http(s) URL"),
+        ("/v1", "is not an absolute http(s) URL"),
+        ("http://127.0.0.1:abc/v1", "has a port that is not a number"),
+        ("http://127.0.0.1:99999/v1", "has a port that is not a number"),
+        ("http://127.0.0.1:9/v1\n", "contains whitespace"),
+        (" https://api.aimlapi.com/v1", "contains whitespace"),
+    ],
+)
+def test_validate_base_url_rejects_the_rest(url, problem):
+    with pytest.raises(ValueError, match="AIMLAPI_BASE_URL") as raised:
         validate_base_url(url)
+    assert f"api_base_url {url!r} {problem}" in str(raised.value)

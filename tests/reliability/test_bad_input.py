@@ -6,7 +6,8 @@ Misuse gets a clear error that names the problem.
 
 - What can be detected locally is raised before any request: llmock's journal stays empty.
 - Configuration (URL, timeout, retries, key, headers) is checked when the client is built, at warm-up: construction
-  and loading a saved pipeline always succeed, so a pipeline file never becomes unloadable.
+  and loading a saved pipeline always succeed, so a pipeline file never becomes unloadable. The one exception is a
+  key given as a plain string rather than a Secret, refused at construction: `to_dict` would save it in clear text.
 - What only the server can judge (a prompt too long, an unknown model, a proxy's error page) comes back once, with the
   server's own words in the exception.
 """
@@ -23,7 +24,8 @@ from haystack.dataclasses import ChatMessage, StreamingChunk
 from haystack.tools import Tool
 from haystack.utils import Secret
 
-from haystack_integrations.components.generators.aimlapi import AIMLAPIChatGenerator
+from haystack_integrations.components.embedders.aimlapi import AIMLAPIDocumentEmbedder, AIMLAPITextEmbedder
+from haystack_integrations.components.generators.aimlapi import AIMLAPIChatGenerator, AIMLAPIImageGenerator
 from tests.reliability.helpers import MODEL, Fact, chat, close, generator_for
 from tests.support import LLMock, MockAPI
 
@@ -256,13 +258,6 @@ BAD_CONFIGURATIONS = [
         env={"AIMLAPI_MAX_RETRIES": "3.5"},
     ),
     BadConfiguration(
-        "api_key is a plain string, not a Secret",
-        TypeError,
-        "api_key must be a haystack.utils.Secret",
-        {"api_key": "sk-plain-string"},
-        saveable=False,  # to_dict cannot serialize a str key; construction still succeeds
-    ),
-    BadConfiguration(
         "extra_headers is not a dict", TypeError, "extra_headers must be a dict", {"extra_headers": ["X-Title: me"]}
     ),
 ]
@@ -315,6 +310,29 @@ async def test_bad_configuration_loads_and_fails_at_warm_up(
         message=str(at_warm_up.value),
         requests=0,
         construction_and_loading=loaded_from_yaml,
+    )
+
+
+PLAIN_KEY = "sk-plain-string-0123456789"
+
+
+@pytest.mark.parametrize(
+    "component_type", [AIMLAPIChatGenerator, AIMLAPITextEmbedder, AIMLAPIDocumentEmbedder, AIMLAPIImageGenerator]
+)
+def test_a_plain_string_key_is_refused_at_construction(fact: Fact, component_type: type):
+    """The one configuration checked at construction: `to_dict` would otherwise write the key into a saved pipeline."""
+    with pytest.raises(TypeError, match=r"api_key must be a haystack\.utils\.Secret, got str") as raised:
+        component_type(api_key=PLAIN_KEY)
+    assert PLAIN_KEY not in str(raised.value)
+    fact(
+        "bad_input",
+        misuse=f"api_key is a plain string, not a Secret ({component_type.__name__})",
+        mode="construction",
+        raised_at="__init__",
+        error=type(raised.value).__name__,
+        message=str(raised.value),
+        requests=0,
+        construction_and_loading="construction fails, so no saved pipeline can hold the key",
     )
 
 

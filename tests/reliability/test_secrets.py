@@ -120,9 +120,8 @@ async def test_failures_show_no_key(llmock_server: LLMock, debug_logs: Captured,
 )
 def test_configuration_errors_show_no_key(debug_logs: Captured, fact: Fact, name: str, init: dict):
     init.setdefault("api_key", Secret.from_token(TOKEN))
-    generator = AIMLAPIChatGenerator(model=MODEL, **init)
-    with pytest.raises((ValueError, TypeError)) as raised:
-        generator.run("hello")
+    with pytest.raises((ValueError, TypeError)) as raised:  # a str key at construction, the others at warm-up
+        AIMLAPIChatGenerator(model=MODEL, **init).run("hello")
     assert_no_secret(exception_text(raised.value), "the exception")
     assert_no_secret(debug_logs.text(), "DEBUG logs")
     fact("secrets", path=f"configuration error: {name}", leaks=0)

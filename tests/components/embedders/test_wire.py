@@ -82,6 +82,17 @@ def test_bodies_that_are_not_embeddings_responses(content, message):
         EmbeddingBatch.from_response(content, expected=2)
 
 
+@pytest.mark.parametrize("content_type", ["json", "text"])
+def test_an_echoed_key_is_blanked_out_of_the_error(content_type):
+    """A base URL that points at a server echoing requests answers 200 with the Authorization header in the body."""
+    key = "sk-echoed-key-0123456789"
+    echoed = {"headers": {"authorization": f"Bearer {key}"}}
+    content = json.dumps(echoed).encode() if content_type == "json" else f"Authorization: Bearer {key}".encode()
+    with pytest.raises(ValueError, match=r"Bearer \*\*\*") as raised:
+        EmbeddingBatch.from_response(content, expected=1, secrets=(key,))
+    assert key not in str(raised.value)
+
+
 def test_sum_usage_adds_numbers_key_by_key():
     assert sum_usage([{"prompt_tokens": 3, "total_tokens": 3}, {"prompt_tokens": 4, "total_tokens": 5, "x": "y"}]) == {
         "prompt_tokens": 7,

@@ -499,10 +499,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         err.write(f"\n{PROG}: interrupted\n")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
-        # The reader went away (`| head`): stop quietly, and keep Python from complaining at exit.
+        # The reader went away (`| head`): it had what it wanted, so stop quietly and succeed, as when the output
+        # fits the pipe's buffer. Pointing stdout at devnull keeps Python from complaining at exit.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_API_ERROR
+        return EXIT_OK
     except Exception as error:
         message = _failure_message(error, args)
         if message is None:

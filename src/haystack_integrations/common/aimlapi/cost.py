@@ -16,11 +16,37 @@ CREDITS_USED_HEADER = "x-aimlapi-credits-used"
 USD_SPENT_HEADER = "x-aimlapi-usd-spent"
 
 
+def _amount(value: object) -> float | int | None:
+    """A cost figure as a number: numbers as they are, numeric strings parsed, anything else `None`."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _cost(credits_used: float | int | None, usd_spent: float | int | None) -> dict[str, Any] | None:
+    if credits_used is None and usd_spent is None:
+        return None
+    if usd_spent is None and credits_used is not None:
+        usd_spent = credits_used / CREDITS_PER_USD
+    if isinstance(credits_used, float) and credits_used.is_integer():
+        credits_used = int(credits_used)
+    return {"credits_used": credits_used, "usd_spent": usd_spent}
+
+
 def cost_from_body(body: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """
     The cost block of a response body (or of the last chunk of a stream), or `None` when it has none.
 
-    `usd_spent` is derived from `credits_used` when only the latter is present (2,000,000 credits = 1 USD).
+    `usd_spent` is derived from `credits_used` when only the latter is present (2,000,000 credits = 1 USD). Figures
+    sent as numeric strings are read as numbers; a figure that is not a number is ignored, so that it can never
+    make a reply, or a batch of embeddings already paid for, fail.
     """
     if not body:
         return None
@@ -28,34 +54,14 @@ def cost_from_body(body: Mapping[str, Any] | None) -> dict[str, Any] | None:
     usage = meta.get("usage") if isinstance(meta, Mapping) else None
     if not isinstance(usage, Mapping):
         return None
-    credits_used = usage.get("credits_used")
-    usd_spent = usage.get("usd_spent")
-    if credits_used is None and usd_spent is None:
-        return None
-    if usd_spent is None and isinstance(credits_used, int | float):
-        usd_spent = credits_used / CREDITS_PER_USD
-    return {"credits_used": credits_used, "usd_spent": usd_spent}
-
-
-def _number(text: str | None) -> float | None:
-    try:
-        return float(text) if text is not None else None
-    except ValueError:
-        return None
+    return _cost(_amount(usage.get("credits_used")), _amount(usage.get("usd_spent")))
 
 
 def cost_from_headers(headers: Mapping[str, str] | None) -> dict[str, Any] | None:
     """The cost stated by a response's `x-aimlapi-credits-used` / `x-aimlapi-usd-spent` headers, or `None`."""
     if not headers:
         return None
-    credits_used = _number(headers.get(CREDITS_USED_HEADER))
-    usd_spent = _number(headers.get(USD_SPENT_HEADER))
-    if credits_used is None and usd_spent is None:
-        return None
-    if usd_spent is None and credits_used is not None:
-        usd_spent = credits_used / CREDITS_PER_USD
-    whole_credits = int(credits_used) if credits_used is not None and credits_used.is_integer() else credits_used
-    return {"credits_used": whole_credits, "usd_spent": usd_spent}
+    return _cost(_amount(headers.get(CREDITS_USED_HEADER)), _amount(headers.get(USD_SPENT_HEADER)))
 
 
 def cost_from_response(body: Mapping[str, Any] | None, headers: Mapping[str, str] | None) -> dict[str, Any] | None:

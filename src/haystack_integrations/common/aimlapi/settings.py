@@ -49,11 +49,23 @@ def resolve_base_url(api_base_url: str | None) -> str:
 
 def validate_base_url(url: str) -> str:
     """Check that `url` is an absolute http(s) URL and return it without a trailing slash."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    problem = None
+    if not isinstance(url, str):
+        problem = f"is a {type(url).__name__}, not a str"
+    else:
+        parts = urlsplit(url.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            problem = "is not an absolute http(s) URL"
+        elif any(character.isspace() for character in url):
+            problem = "contains whitespace (a stray space or line break, often from a copied value)"
+        else:
+            try:
+                parts.port  # noqa: B018  # raises for a port that is not a number in range
+            except ValueError:
+                problem = "has a port that is not a number from 0 to 65535"
+    if problem is not None:
         raise ValueError(
-            f"api_base_url {url!r} is not an absolute http(s) URL. Pass something like {DEFAULT_BASE_URL!r}, "
-            f"or set {BASE_URL_ENV} to one."
+            f"api_base_url {url!r} {problem}. Pass something like {DEFAULT_BASE_URL!r}, or set {BASE_URL_ENV} to one."
         )
     return url.rstrip("/")
 
@@ -118,6 +130,21 @@ def resolve_api_key(api_key: Secret) -> str:
     return value
 
 
+def check_api_key(api_key: object) -> None:
+    """
+    Raise a `TypeError` unless `api_key` is a Haystack `Secret`.
+
+    Checked at construction, unlike the rest of the configuration: a plain string would be written verbatim by
+    `to_dict` and into pipeline YAML before any warm-up could refuse it.
+    """
+    if not isinstance(api_key, Secret):
+        raise TypeError(
+            f"api_key must be a haystack.utils.Secret, got {type(api_key).__name__}. "
+            f"Use Secret.from_env_var({API_KEY_ENV!r}) or Secret.from_token(...); a plain string would be saved in "
+            "clear text with the pipeline."
+        )
+
+
 def check_extra_headers(extra_headers: object) -> None:
     """Raise a `TypeError` naming `extra_headers` unless it is `None` or a dict of header names to values."""
     if extra_headers is not None and not isinstance(extra_headers, Mapping):
@@ -128,11 +155,15 @@ def check_extra_headers(extra_headers: object) -> None:
 
 
 def merge_headers(extra_headers: Mapping[str, Any] | None) -> dict[str, str]:
-    """Attribution headers with the user's `extra_headers` on top, compared without regard to case."""
+    """
+    Attribution headers with the user's `extra_headers` on top, compared without regard to case. A header given
+    the value `None` is not sent, which is how an attribution header is turned off.
+    """
     check_extra_headers(extra_headers)
     merged = dict(ATTRIBUTION_HEADERS)
     for name, value in (extra_headers or {}).items():
         for existing in [key for key in merged if key.lower() == str(name).lower()]:
             del merged[existing]
-        merged[str(name)] = str(value)
+        if value is not None:
+            merged[str(name)] = str(value)
     return merged

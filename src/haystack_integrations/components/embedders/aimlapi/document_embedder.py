@@ -19,6 +19,7 @@ from haystack_integrations.common.aimlapi import (
     COST_META_KEY,
     AIMLAPIClientsMixin,
     add_costs,
+    check_api_key,
     default_api_key,
     resolve_base_url,
 )
@@ -198,6 +199,7 @@ class AIMLAPIDocumentEmbedder(AIMLAPIClientsMixin, OpenAIDocumentEmbedder):
             raise TypeError(f"meta_fields_to_embed must be a list of meta keys (str), got {meta_fields_to_embed!r}.")
         if not isinstance(embedding_separator, str):
             raise TypeError(f"embedding_separator must be a str, got {type(embedding_separator).__name__}.")
+        check_api_key(api_key)
         super(AIMLAPIDocumentEmbedder, self).__init__(  # noqa: UP008  # @component re-creates the class
             api_key=api_key,
             model=model,
@@ -304,7 +306,9 @@ class AIMLAPIDocumentEmbedder(AIMLAPIClientsMixin, OpenAIDocumentEmbedder):
         def embed(batch: list[int]) -> EmbeddingBatch:
             inputs = [texts[position] or "" for position in batch]
             response = post_embeddings(client, self._request_body(inputs, extras))
-            return EmbeddingBatch.from_response(response.content, expected=len(inputs), headers=response.headers)
+            return EmbeddingBatch.from_response(
+                response.content, expected=len(inputs), headers=response.headers, secrets=(client.api_key,)
+            )
 
         outcomes: list[EmbeddingBatch | BaseException] = [ValueError("not sent")] * len(batches)
         with self._progress(batches) as progress:
@@ -354,7 +358,7 @@ class AIMLAPIDocumentEmbedder(AIMLAPIClientsMixin, OpenAIDocumentEmbedder):
                 try:
                     response = await post_embeddings_async(client, self._request_body(inputs, extras))
                     outcome: EmbeddingBatch | BaseException = EmbeddingBatch.from_response(
-                        response.content, expected=len(inputs), headers=response.headers
+                        response.content, expected=len(inputs), headers=response.headers, secrets=(client.api_key,)
                     )
                 except _BATCH_ERRORS as error:
                     self._batch_failed(error, batch, documents)

@@ -8,7 +8,13 @@ from haystack import component
 from haystack.components.embedders import OpenAITextEmbedder
 from haystack.utils import Secret
 
-from haystack_integrations.common.aimlapi import COST_META_KEY, AIMLAPIClientsMixin, default_api_key, resolve_base_url
+from haystack_integrations.common.aimlapi import (
+    COST_META_KEY,
+    AIMLAPIClientsMixin,
+    check_api_key,
+    default_api_key,
+    resolve_base_url,
+)
 
 from .wire import (
     AIMLAPI_INIT_PARAMETERS,
@@ -114,6 +120,7 @@ class AIMLAPITextEmbedder(AIMLAPIClientsMixin, OpenAITextEmbedder):
         body_extras(
             task_type=task_type, auto_truncate=auto_truncate, title=title, input_type=input_type, extra_body=extra_body
         )
+        check_api_key(api_key)
         super(AIMLAPITextEmbedder, self).__init__(  # noqa: UP008  # @component re-creates the class
             api_key=api_key,
             model=model,
@@ -193,7 +200,11 @@ class AIMLAPITextEmbedder(AIMLAPIClientsMixin, OpenAITextEmbedder):
         body = self._prepare_input(text=text)
         self.warm_up()
         response = post_embeddings(self.client, body)
-        return self._build_output(EmbeddingBatch.from_response(response.content, expected=1, headers=response.headers))
+        return self._build_output(
+            EmbeddingBatch.from_response(
+                response.content, expected=1, headers=response.headers, secrets=(self.client.api_key,)
+            )
+        )
 
     @component.output_types(embedding=list[float], meta=dict[str, Any])
     async def run_async(self, text: str) -> dict[str, Any]:
@@ -209,4 +220,8 @@ class AIMLAPITextEmbedder(AIMLAPIClientsMixin, OpenAITextEmbedder):
         body = self._prepare_input(text=text)
         await self.warm_up_async()
         response = await post_embeddings_async(self.async_client, body)
-        return self._build_output(EmbeddingBatch.from_response(response.content, expected=1, headers=response.headers))
+        return self._build_output(
+            EmbeddingBatch.from_response(
+                response.content, expected=1, headers=response.headers, secrets=(self.async_client.api_key,)
+            )
+        )

@@ -15,6 +15,7 @@ import httpx
 from openai import AsyncOpenAI, OpenAI
 
 from haystack_integrations.common.aimlapi import check_extra_headers, cost_from_response
+from haystack_integrations.common.aimlapi.errors import redact
 
 DEFAULT_MODEL = "text-embedding-3-small"
 EMBEDDINGS_PATH = "/embeddings"
@@ -176,7 +177,12 @@ class EmbeddingBatch:
 
     @classmethod
     def from_response(
-        cls, content: bytes, *, expected: int, headers: Mapping[str, str] | None = None
+        cls,
+        content: bytes,
+        *,
+        expected: int,
+        headers: Mapping[str, str] | None = None,
+        secrets: tuple[str, ...] = (),
     ) -> "EmbeddingBatch":
         """
         Reads a `/v1/embeddings` response body.
@@ -188,16 +194,19 @@ class EmbeddingBatch:
         :param content: The raw response body.
         :param expected: How many inputs the request sent.
         :param headers: The response's headers, read for the cost when the body has none.
+        :param secrets: Values blanked out of the body excerpts an error quotes (the key, which a misdirected
+            base URL, such as a server that echoes requests, may send back).
         :raises ValueError: The body is not an embeddings response for `expected` inputs.
         """
         try:
             body = json.loads(content)
         except ValueError:
-            excerpt = content[:_MAX_EXCERPT].decode("utf-8", errors="replace")
+            excerpt = redact(content.decode("utf-8", errors="replace"), secrets)[:_MAX_EXCERPT]
             raise ValueError(f"the embeddings response is not JSON: {excerpt!r}") from None
         data = body.get("data") if isinstance(body, Mapping) else None
         if not isinstance(data, list):
-            raise ValueError(f"the embeddings response has no 'data' list: {str(body)[:_MAX_EXCERPT]!r}")
+            excerpt = redact(str(body), secrets)[:_MAX_EXCERPT]
+            raise ValueError(f"the embeddings response has no 'data' list: {excerpt!r}")
         if len(data) != expected:
             raise ValueError(f"the embeddings response holds {len(data)} embeddings for {expected} inputs.")
         embeddings: list[list[float] | None] = [None] * expected

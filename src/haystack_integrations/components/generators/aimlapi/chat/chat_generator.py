@@ -32,6 +32,7 @@ from haystack_integrations.common.aimlapi import (
     AIMLAPIClientsMixin,
     StreamInterruptedError,
     chat_request_defaults,
+    check_api_key,
     default_api_key,
     error_message_from_body,
     resolve_base_url,
@@ -308,6 +309,7 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
         :param http_client_kwargs: Keyword arguments for the `httpx.Client` / `httpx.AsyncClient` (proxies,
             limits, a transport, ...).
         """
+        check_api_key(api_key)
         super(AIMLAPIChatGenerator, self).__init__(  # noqa: UP008  # @component re-creates the class
             api_key=api_key,
             model=model,

@@ -18,6 +18,7 @@ from haystack_integrations.common.aimlapi import (
     AIMLAPIClient,
     AIMLAPIClientsMixin,
     AsyncAIMLAPIClient,
+    check_api_key,
     cost_from_response,
     default_api_key,
     error_message_from_body,
@@ -262,6 +263,7 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
         _check_seed(seed)
         _check_download_settings(download_timeout, max_download_bytes)
         _request_fields(generation_kwargs)  # a list, or a count of 0, fails here rather than at the first run
+        check_api_key(api_key)
         self.api_key = api_key
         self.model = model
         self.model_family = model_family
