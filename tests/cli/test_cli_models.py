@@ -122,7 +122,7 @@ def test_unreachable_catalogue_exits_1_and_debug_shows_the_traceback(
     closed_port_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     result = run_cli("models", "--base-url", closed_port_url)
-    code, _, debug_err = run_main(capsys, "models", "--base-url", closed_port_url, "--debug")
+    code, _, debug_err = run_main(capsys, "models", "--base-url", closed_port_url, "--max-retries", "0", "--debug")
 
     assert result.returncode == 1
     assert f"Could not reach the model catalogue at {closed_port_url}/models: ConnectError" in result.stderr

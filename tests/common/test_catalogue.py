@@ -18,6 +18,7 @@ from haystack_integrations.common.aimlapi import (
     alist_models,
     list_models,
 )
+from haystack_integrations.common.aimlapi import catalogue as catalogue_module
 from haystack_integrations.common.aimlapi.catalogue import models_from_body, normalize_capability, normalize_kind
 from tests.conftest import TEST_KEY
 from tests.support import MockAPI, fixture_json, json_response
@@ -37,6 +38,8 @@ def empty_cache() -> Iterator[None]:
 
 
 def catalogue(api: MockAPI, **kwargs: Any) -> ModelCatalogue:
+    """A catalogue reading from `api`; retries are off unless asked for, so a failing answer is seen once."""
+    kwargs.setdefault("max_retries", 0)
     return ModelCatalogue(api_base_url=BASE, http_client_kwargs={"transport": api.transport()}, **kwargs)
 
 
@@ -398,6 +401,61 @@ def test_a_success_that_is_not_json_is_an_error() -> None:
     api = MockAPI(httpx.Response(200, text="<html>maintenance</html>", headers={"content-type": "text/html"}))
     with pytest.raises(CatalogueError, match=r"did not answer with JSON.*maintenance"):
         catalogue(api).list_models()
+
+
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The waits between catalogue attempts, recorded instead of slept (sync and async)."""
+    recorded: list[float] = []
+
+    async def record_async(seconds: float) -> None:
+        recorded.append(seconds)
+
+    monkeypatch.setattr(catalogue_module.time, "sleep", recorded.append)
+    monkeypatch.setattr(catalogue_module.asyncio, "sleep", record_async)
+    return recorded
+
+
+@pytest.mark.parametrize("use_async", [False, True])
+async def test_busy_and_unreachable_answers_are_retried(waits: list[float], use_async: bool) -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+
+    api = MockAPI(
+        httpx.Response(429, json={"message": "Too many requests"}, headers={"retry-after": "3"}),
+        refuse,
+        httpx.Response(503, text="busy", headers={"retry-after-ms": "250"}),
+        json_response(fixture_json("models_2026.json")),
+    )
+    reader = catalogue(api, max_retries=3)
+    models = await reader.alist_models() if use_async else reader.list_models()
+    assert len(models) == len(fixture_json("models_2026.json")["data"])
+    assert len(api.requests) == 4
+    assert waits == [3.0, 1.0, 0.25]  # Retry-After, the backoff's second step, retry-after-ms
+
+
+def test_retries_end_with_the_last_answer(waits: list[float]) -> None:
+    api = MockAPI(json_response(fixture_json("error_429.json"), status=429))
+    with pytest.raises(CatalogueError) as raised:
+        catalogue(api, max_retries=2).list_models()
+    assert raised.value.status_code == 429
+    assert len(api.requests) == 3
+    assert waits == [0.5, 1.0]
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404])
+def test_client_errors_are_not_retried(waits: list[float], status: int) -> None:
+    api = MockAPI(json_response({"message": "no"}, status=status))
+    with pytest.raises(CatalogueError):
+        catalogue(api, max_retries=3).list_models()
+    assert len(api.requests) == 1
+    assert waits == []
+
+
+def test_max_retries_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIMLAPI_MAX_RETRIES", "7")
+    assert ModelCatalogue().max_retries == 7
+    assert "max_retries=7" in repr(ModelCatalogue())
 
 
 def test_unreachable_and_timeout_become_catalogue_errors() -> None:

@@ -24,7 +24,9 @@ def empty_cache() -> Iterator[None]:
 
 
 def reader(api: MockAPI) -> ModelCatalogue:
-    return ModelCatalogue(api_base_url="http://catalogue.test/v1", http_client_kwargs={"transport": api.transport()})
+    return ModelCatalogue(
+        api_base_url="http://catalogue.test/v1", max_retries=0, http_client_kwargs={"transport": api.transport()}
+    )
 
 
 @pytest.mark.parametrize("model_id", ["anthropic/claude-sonnet-4.5", "claude-sonnet-4-5", "gpt-4o"])

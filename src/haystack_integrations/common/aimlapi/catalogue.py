@@ -9,9 +9,11 @@ gave way to `capabilities`) and older bodies came as a bare array rather than `{
 This module reads all of them into one set of records with normalized kinds and capability names.
 """
 
+import asyncio
 import difflib
 import hashlib
 import threading
+import time
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -23,7 +25,15 @@ from haystack.utils import Secret
 from haystack.utils.http_client import init_http_client
 
 from .errors import describe_status_error, redact
-from .settings import API_KEY_ENV, merge_headers, resolve_base_url, resolve_timeout, validate_base_url
+from .retries import is_retryable, retry_wait
+from .settings import (
+    API_KEY_ENV,
+    merge_headers,
+    resolve_base_url,
+    resolve_max_retries,
+    resolve_timeout,
+    validate_base_url,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -509,6 +519,7 @@ class ModelCatalogue:
         api_key: Secret | None = None,
         api_base_url: str | None = None,
         timeout: float | None = None,
+        max_retries: int | None = None,
         extra_headers: Mapping[str, Any] | None = None,
         http_client_kwargs: dict[str, Any] | None = None,
     ) -> None:
@@ -519,10 +530,14 @@ class ModelCatalogue:
             `AIMLAPI_API_KEY` environment variable, read at each call; without a key, no header is sent.
         :param api_base_url: Defaults to `AIMLAPI_BASE_URL`, then `https://api.aimlapi.com/v1`.
         :param timeout: Seconds per request. Defaults to `AIMLAPI_TIMEOUT`, then `OPENAI_TIMEOUT`, then 30.
+        :param max_retries: How often a request failing with 408, 409, 429 or 5xx, a timeout or a connection error
+            is retried, honouring `Retry-After`, as the components' requests are. Defaults to
+            `AIMLAPI_MAX_RETRIES`, then `OPENAI_MAX_RETRIES`, then 5.
         :param extra_headers: Headers added to each request; they replace attribution headers of the same name.
         :param http_client_kwargs: Keyword arguments for the `httpx.Client` / `httpx.AsyncClient` (proxies, a
             transport, ...).
-        :raises ValueError: The base URL is not an absolute http(s) URL, or the timeout is not a positive number.
+        :raises ValueError: The base URL is not an absolute http(s) URL, the timeout is not a positive number, or
+            `max_retries` is not a whole number >= 0.
         :raises TypeError: `api_key` is not a `Secret`, or `http_client_kwargs` is not a dict.
         """
         if api_key is not None and not isinstance(api_key, Secret):
@@ -537,11 +552,15 @@ class ModelCatalogue:
         self.api_key = api_key if api_key is not None else Secret.from_env_var(API_KEY_ENV, strict=False)
         self.api_base_url = validate_base_url(resolve_base_url(api_base_url))
         self.timeout = resolve_timeout(timeout)
+        self.max_retries = resolve_max_retries(max_retries)
         self.extra_headers = dict(extra_headers) if extra_headers else None
         self.http_client_kwargs = http_client_kwargs
 
     def __repr__(self) -> str:
-        return f"ModelCatalogue(api_base_url={self.api_base_url!r}, timeout={self.timeout})"
+        return (
+            f"ModelCatalogue(api_base_url={self.api_base_url!r}, timeout={self.timeout}, "
+            f"max_retries={self.max_retries})"
+        )
 
     @classmethod
     def clear_cache(cls) -> None:
@@ -614,6 +633,27 @@ class ModelCatalogue:
             text = f"Could not reach the model catalogue at {self.url}: {type(error).__name__}: {error}"
         return CatalogueError(redact(text, (key,)))
 
+    def _retry_wait(self, outcome: httpx.Response | httpx.HTTPError, attempt: int) -> float | None:
+        """The wait before another attempt, or `None` when `outcome` is final or the retries are spent."""
+        if attempt >= self.max_retries or not is_retryable(outcome):
+            return None
+        wait = retry_wait(outcome.headers if isinstance(outcome, httpx.Response) else None, attempt)
+        logger.info(
+            "Retrying the model catalogue request in {wait:.2f} s (retry {retry} of {max_retries}): {outcome}",
+            wait=wait,
+            retry=attempt + 1,
+            max_retries=self.max_retries,
+            outcome=f"HTTP {outcome.status_code}" if isinstance(outcome, httpx.Response) else type(outcome).__name__,
+        )
+        return wait
+
+    def _outcome(
+        self, outcome: httpx.Response | httpx.HTTPError, cache_key: tuple[str, str | None], key: str
+    ) -> list[ModelInfo]:
+        if isinstance(outcome, httpx.HTTPError):
+            raise self._transport_error(outcome, key) from outcome
+        return self._read(outcome, cache_key, key)
+
     def _client_kwargs(self) -> dict[str, Any]:
         return dict(self.http_client_kwargs) if self.http_client_kwargs else {}
 
@@ -626,12 +666,19 @@ class ModelCatalogue:
         """
         params, headers, cache_key, key = self._request(include_pricing)
         client = init_http_client(self._client_kwargs(), async_client=False) or httpx.Client()
-        try:
-            with client:
-                response = client.get(self.url, params=params, headers=headers, timeout=self.timeout)
-        except httpx.HTTPError as error:
-            raise self._transport_error(error, key) from error
-        return self._read(response, cache_key, key)
+        outcome: httpx.Response | httpx.HTTPError
+        with client:
+            attempt = 0
+            while True:
+                try:
+                    outcome = client.get(self.url, params=params, headers=headers, timeout=self.timeout)
+                except httpx.HTTPError as error:
+                    outcome = error
+                wait = self._retry_wait(outcome, attempt)
+                if wait is None:
+                    return self._outcome(outcome, cache_key, key)
+                time.sleep(wait)
+                attempt += 1
 
     async def afetch(self, *, include_pricing: bool = False) -> list[ModelInfo]:
         """
@@ -642,12 +689,19 @@ class ModelCatalogue:
         """
         params, headers, cache_key, key = self._request(include_pricing)
         client = init_http_client(self._client_kwargs(), async_client=True) or httpx.AsyncClient()
-        try:
-            async with client:
-                response = await client.get(self.url, params=params, headers=headers, timeout=self.timeout)
-        except httpx.HTTPError as error:
-            raise self._transport_error(error, key) from error
-        return self._read(response, cache_key, key)
+        outcome: httpx.Response | httpx.HTTPError
+        async with client:
+            attempt = 0
+            while True:
+                try:
+                    outcome = await client.get(self.url, params=params, headers=headers, timeout=self.timeout)
+                except httpx.HTTPError as error:
+                    outcome = error
+                wait = self._retry_wait(outcome, attempt)
+                if wait is None:
+                    return self._outcome(outcome, cache_key, key)
+                await asyncio.sleep(wait)
+                attempt += 1
 
     def list_models(
         self,
@@ -816,7 +870,8 @@ def check_model(
 
     :param model_id: The id to check; an alias counts as known.
     :param kind: Also warn when the model is of another kind (`chat`, `embedding`, `image`, ...).
-    :param catalogue: The catalogue to read; by default one built from the environment.
+    :param catalogue: The catalogue to read; by default one built from the environment that makes a single attempt
+        (`max_retries=0`), since a check that only advises should not hold its caller up through retries.
     :returns: `True` if the id is known (and of the kind given), `False` if a warning was issued, `None` if the
         catalogue could not be read.
     :raises TypeError: `model_id` is not a non-empty str (a programming error, not a catalogue failure).
@@ -825,7 +880,7 @@ def check_model(
         raise TypeError(f"model_id must be a non-empty str, got {model_id!r}.")
     _check_filter("kind", kind)
     try:
-        catalogue = catalogue or ModelCatalogue()
+        catalogue = catalogue or ModelCatalogue(max_retries=0)
         models = catalogue.fetch()
     except Exception as error:  # a soft check must never break the caller, whatever went wrong
         logger.warning(

@@ -39,7 +39,7 @@ _REASONING_PREFIX = "[reasoning] "
 
 
 # Defaults of the options accepted before and after the command.
-_SHARED_DEFAULTS: dict[str, Any] = {"base_url": None, "timeout": None, "debug": False}
+_SHARED_DEFAULTS: dict[str, Any] = {"base_url": None, "timeout": None, "max_retries": None, "debug": False}
 
 
 class _UsageError(Exception):
@@ -212,7 +212,7 @@ def models_table(models: Sequence[ModelInfo], *, show_pricing: bool = False) -> 
 
 def _catalogue(args: argparse.Namespace) -> ModelCatalogue:
     try:
-        return ModelCatalogue(api_base_url=args.base_url, timeout=args.timeout)
+        return ModelCatalogue(api_base_url=args.base_url, timeout=args.timeout, max_retries=args.max_retries)
     except ValueError as error:
         raise _UsageError(str(error)) from error
 
@@ -421,6 +421,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help=f"seconds to wait for an answer (default: ${TIMEOUT_ENV}, then $OPENAI_TIMEOUT, then 30)",
     )
+    shared.add_argument(
+        "--max-retries",
+        type=_non_negative_int,
+        default=argparse.SUPPRESS,
+        help=f"retries of a request failing with 408, 409, 429, 5xx or a connection error (default: "
+        f"${MAX_RETRIES_ENV}, then 5)",
+    )
     shared.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks of failures")
 
     parser = argparse.ArgumentParser(
@@ -464,11 +471,6 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--hide-reasoning", action="store_true", help="do not show the model's reasoning")
     chat.add_argument("--max-tokens", type=_positive_int, help="upper bound on the reply's tokens")
     chat.add_argument("--temperature", type=float, help="sampling temperature")
-    chat.add_argument(
-        "--max-retries",
-        type=_non_negative_int,
-        help=f"retries of a failed request (default: ${MAX_RETRIES_ENV}, then 5)",
-    )
     return parser
 
 

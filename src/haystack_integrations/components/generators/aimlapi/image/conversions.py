@@ -13,6 +13,8 @@ from urllib.parse import unquote_to_bytes, urlsplit
 import httpx
 from haystack import logging
 
+from haystack_integrations.common.aimlapi.retries import is_retryable, retry_wait
+
 from .errors import ImageDownloadError, ImageResponseError
 
 logger = logging.getLogger(__name__)
@@ -105,14 +107,6 @@ def _check_downloadable(url: str) -> None:
         raise ImageDownloadError(url, "it is not an absolute http(s) URL")
 
 
-# Storage hosts and CDNs answer these when they are briefly overloaded or restarting; anything else is final.
-RETRYABLE_DOWNLOAD_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
-# Waits between download attempts: 0.5 s, doubling up to 8 s, unless the server asks for up to a minute itself.
-_FIRST_RETRY_WAIT_SECONDS = 0.5
-_MAX_BACKOFF_SECONDS = 8.0
-_MAX_RETRY_AFTER_SECONDS = 60.0
-
-
 class _TransientDownloadError(Exception):
     """A download attempt that failed in a way worth another try; `error` is what the caller sees if none is left."""
 
@@ -123,14 +117,7 @@ class _TransientDownloadError(Exception):
 
     def wait(self, attempt: int) -> float:
         """Seconds to wait before attempt `attempt + 1`: the server's `Retry-After`, else exponential backoff."""
-        for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
-            try:
-                seconds = float(self.headers.get(name, "")) * scale
-            except ValueError:
-                continue
-            if 0 <= seconds <= _MAX_RETRY_AFTER_SECONDS:
-                return seconds
-        return min(_FIRST_RETRY_WAIT_SECONDS * 2**attempt, _MAX_BACKOFF_SECONDS)
+        return retry_wait(self.headers, attempt)
 
 
 def _wait_before_retry(transient: _TransientDownloadError, attempt: int, max_retries: int) -> float:
@@ -151,7 +138,7 @@ def _wait_before_retry(transient: _TransientDownloadError, attempt: int, max_ret
 def _check_download_response(url: str, response: httpx.Response, max_bytes: int) -> None:
     if not response.is_success:
         error = ImageDownloadError(url, f"the server answered HTTP {response.status_code}")
-        if response.status_code in RETRYABLE_DOWNLOAD_STATUSES:
+        if is_retryable(response):
             raise _TransientDownloadError(error, response.headers)
         raise error
     length = response.headers.get("content-length", "")
@@ -241,7 +228,7 @@ def download_image(
     Fetches an image with `client`, following redirects, and returns its bytes and MIME type.
 
     The request carries none of the API's headers: the image lives on a storage host, which must not see the key.
-    A refused or dropped connection, or a 408, 429 or 5xx answer, is retried up to `max_retries` times, after the
+    A refused or dropped connection, or a 408, 409, 429 or 5xx answer, is retried up to `max_retries` times, after the
     server's `Retry-After` or an exponential backoff.
 
     :raises ImageDownloadError: The URL is not http(s), the server answered an error status or something that is

@@ -250,7 +250,7 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
             `OPENAI_TIMEOUT`, then 30. Large models can need more.
         :param max_retries: How often a generation request failing with 408, 409, 429 or 5xx, or a connection
             error, is retried. Defaults to `AIMLAPI_MAX_RETRIES`, then `OPENAI_MAX_RETRIES`, then 5. An image
-            download is retried as often on a refused or dropped connection or a 408, 429 or 5xx answer.
+            download is retried as often on a refused or dropped connection or a 408, 409, 429 or 5xx answer.
         :param extra_headers: Headers added to every generation request. They replace the attribution headers
             (`HTTP-Referer`, `X-Title`) of the same name.
         :param http_client_kwargs: Keyword arguments for the `httpx.Client` / `httpx.AsyncClient` that carries both
