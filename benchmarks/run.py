@@ -6,8 +6,8 @@ Run every benchmark and write `benchmarks/RESULTS.md` and `benchmarks/results.js
 
 Usage (inside the project's environment, after `pip install -e ".[test]"`):
 ```bash
-python benchmarks/run.py            # the full run, about 8 minutes on 2 cores
-python benchmarks/run.py --quick    # a smoke run of the same code, well under a minute
+python benchmarks/run.py            # the full run, about 5 minutes on 2 cores
+python benchmarks/run.py --quick    # a smoke run of the same code, about 20 s
 python benchmarks/run.py --only plain,stream --output-dir /tmp/bench
 ```
 

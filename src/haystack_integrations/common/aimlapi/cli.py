@@ -9,8 +9,9 @@ aimlapi-haystack models --kind chat --capability tools --search claude
 aimlapi-haystack chat "What is the capital of France?" --model anthropic/claude-sonnet-4.5
 ```
 
-Exit codes: 0 success, 2 usage error (bad arguments, no key, a malformed URL or timeout), 1 the API or the network
-failed (with AI/ML API's own message). Expected failures print one line, no traceback; `--debug` adds it.
+Exit codes: 0 success (also when the reader of the output stops early), 2 usage error (bad arguments, no key, a
+malformed URL or timeout), 1 the API or the network failed (with AI/ML API's own message), 130 interrupted.
+Expected failures print one line, no traceback; `--debug` adds it.
 """
 
 import argparse
@@ -426,14 +427,15 @@ def build_parser() -> argparse.ArgumentParser:
         type=_non_negative_int,
         default=argparse.SUPPRESS,
         help=f"retries of a request failing with 408, 409, 429, 5xx or a connection error (default: "
-        f"${MAX_RETRIES_ENV}, then 5)",
+        f"${MAX_RETRIES_ENV}, then $OPENAI_MAX_RETRIES, then 5)",
     )
     shared.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks of failures")
 
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="AI/ML API from the terminal: list its models, or chat with one through Haystack.",
-        epilog=f"The key is read from ${API_KEY_ENV}. Exit codes: 0 success, 1 API or network error, 2 usage error.",
+        epilog=f"The key is read from ${API_KEY_ENV}. Exit codes: 0 success, 1 API or network error, 2 usage "
+        "error, 130 interrupted.",
         parents=[shared],
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")

@@ -122,7 +122,8 @@ class AIMLAPIClientsMixin:
     The client lifecycle every AI/ML API component shares; mix it in before the Haystack base class.
 
     - `warm_up()` builds one `AIMLAPIClient`, also when threads share the instance, and checks the configuration
-      (key, URL, timeout, retries) then, never at construction, so saved pipelines always load.
+      (key, URL, timeout, retries) then, not at construction, so saved pipelines always load. (The components
+      check only that the key is a `Secret` at construction, since `to_dict` would save a plain string.)
     - `warm_up_async()` builds one `AsyncAIMLAPIClient` per event loop: pooled connections belong to the loop that
       opened them, and reusing them from a later loop (a second `asyncio.run`) fails with "Event loop is closed".
     - Copies and pickles (`Agent.clone()`, multiprocessing) drop the clients and build their own on first use.

@@ -1,7 +1,8 @@
 # SPDX-FileCopyrightText: 2026-present The aimlapi-haystack authors
 #
 # SPDX-License-Identifier: Apache-2.0
-"""AI/ML API's cost figures, read from a response body's `meta.usage` block."""
+"""AI/ML API's cost figures, read from a response body's `meta.usage` block, or else from the `x-aimlapi-*` headers
+of a non-streamed response."""
 
 from collections.abc import Mapping
 from typing import Any

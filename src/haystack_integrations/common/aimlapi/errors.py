@@ -94,14 +94,17 @@ class StreamInterruptedError(OpenAIError):
     """
     A streamed reply ended before the server said it was complete.
 
-    Raised when the connection drops, the read times out, a chunk cannot be parsed, or the stream closes without a
-    finish reason. Nothing already received is lost: every chunk reached the streaming callback before this was
-    raised, and `partial_reply` holds the reply assembled from them.
+    Raised when the connection drops, the read times out, a chunk cannot be parsed, the server sends an error event,
+    the stream closes without a finish reason, or the server answers the streaming request with one JSON body instead
+    of an event stream. Nothing already received is lost: every chunk reached the streaming callback before this was
+    raised, and `partial_reply` holds the reply assembled from them (or, for a JSON body, the reply it held, which
+    the callback never saw).
 
     :param message: What happened, in words.
-    :param reason: One of `"disconnect"`, `"timeout"`, `"malformed"` (a chunk was not JSON), `"error"` (the server
-        sent an error event mid-stream) and `"truncated"` (the stream closed without a finish reason).
-    :param partial_reply: The reply assembled from the chunks received so far, or `None` if there were none.
+    :param reason: One of `"disconnect"`, `"timeout"`, `"malformed"` (a chunk was not JSON, or the answer was not an
+        event stream at all), `"error"` (the server sent an error, as an event or as a JSON body, whose message this
+        error quotes) and `"truncated"` (the stream closed without a finish reason).
+    :param partial_reply: The reply assembled so far, or `None` if there was none.
     :param chunks_received: How many chunks arrived before the stream broke.
     """
 

@@ -294,8 +294,9 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
             `tool_choice`, `stream_options`, ...) and AI/ML API's own (`provider`, `reasoning`, `thinking`,
             `enable_thinking`, `thinking_budget`, `top_k`, `min_p`, `repetition_penalty`, `web_search_options`,
             `normalize_tool_schemas`, ...). `response_format` may be a Pydantic model. `extra_body` is merged into
-            the JSON body. `model`, `messages`, `stream` and `n` are the component's own: `stream` follows the
-            presence of a streaming callback.
+            the JSON body. `model`, `messages` and `stream` are the component's own (`stream` follows the
+            presence of a streaming callback), and so is `n` inside `extra_body`; `n` here must be 1 or more, and
+            1 when streaming.
         :param tools: Tools (or Toolsets) the model may call.
         :param tools_strict: Ask for strict schema adherence in tool calls. The schemas sent are made strict
             recursively; the `Tool`s passed in are not modified.
