@@ -65,6 +65,22 @@ class Misuse:
     modes: tuple[str, ...] = ("sync", "async")
 
 
+def record_misuse(
+    fact: Fact, misuse: str, mode: str, raised_at: str, error: BaseException, *, requests: int, loading: str = "n/a"
+) -> None:
+    """One row of the report's bad-input table."""
+    fact(
+        "bad_input",
+        misuse=misuse,
+        mode=mode,
+        raised_at=raised_at,
+        error=type(error).__name__,
+        message=str(error),
+        requests=requests,
+        construction_and_loading=loading,
+    )
+
+
 HI = [ChatMessage.from_user("hi")]
 
 RUN_MISUSES = [
@@ -190,16 +206,7 @@ async def test_misuse_fails_before_any_request(llmock_server: LLMock, fact: Fact
 
     assert misuse.says in str(raised.value)
     assert llmock_server.requests() == []
-    fact(
-        "bad_input",
-        misuse=misuse.name,
-        mode=mode,
-        raised_at="run_async()" if mode == "async" else "run()",
-        error=type(raised.value).__name__,
-        message=str(raised.value),
-        requests=0,
-        construction_and_loading="n/a",
-    )
+    record_misuse(fact, misuse.name, mode, "run_async()" if mode == "async" else "run()", raised.value, requests=0)
 
 
 @dataclass(frozen=True)
@@ -301,15 +308,8 @@ async def test_bad_configuration_loads_and_fails_at_warm_up(
         generator.run("hi")
     assert case.says in str(at_warm_up.value)
     assert llmock_server.requests() == []
-    fact(
-        "bad_input",
-        misuse=case.name,
-        mode="sync and async",
-        raised_at="warm_up()",
-        error=type(at_warm_up.value).__name__,
-        message=str(at_warm_up.value),
-        requests=0,
-        construction_and_loading=loaded_from_yaml,
+    record_misuse(
+        fact, case.name, "sync and async", "warm_up()", at_warm_up.value, requests=0, loading=loaded_from_yaml
     )
 
 
@@ -324,15 +324,14 @@ def test_a_plain_string_key_is_refused_at_construction(fact: Fact, component_typ
     with pytest.raises(TypeError, match=r"api_key must be a haystack\.utils\.Secret, got str") as raised:
         component_type(api_key=PLAIN_KEY)
     assert PLAIN_KEY not in str(raised.value)
-    fact(
-        "bad_input",
-        misuse=f"api_key is a plain string, not a Secret ({component_type.__name__})",
-        mode="construction",
-        raised_at="__init__",
-        error=type(raised.value).__name__,
-        message=str(raised.value),
+    record_misuse(
+        fact,
+        f"api_key is a plain string, not a Secret ({component_type.__name__})",
+        "construction",
+        "__init__",
+        raised.value,
         requests=0,
-        construction_and_loading="construction fails, so no saved pipeline can hold the key",
+        loading="construction fails, so no saved pipeline can hold the key",
     )
 
 
@@ -363,15 +362,13 @@ async def test_huge_message_is_refused_by_the_server_once(small_context_server: 
     assert "maximum context length is 2000 tokens" in str(raised.value)
     (record,) = small_context_server.requests()
     assert record["status"] == 400
-    fact(
-        "bad_input",
-        misuse=f"a message of {len(huge):,} characters, beyond the model's context",
-        mode=mode,
-        raised_at="the server (400)",
-        error=type(raised.value).__name__,
-        message=str(raised.value),
+    record_misuse(
+        fact,
+        f"a message of {len(huge):,} characters, beyond the model's context",
+        mode,
+        "the server (400)",
+        raised.value,
         requests=1,
-        construction_and_loading="n/a",
     )
 
 
@@ -386,16 +383,7 @@ def test_unknown_model_is_refused_by_the_server_once(llmock_server: LLMock, fact
 
     assert message in str(raised.value)
     assert len(llmock_server.requests()) == 1
-    fact(
-        "bad_input",
-        misuse="a model id the server does not know",
-        mode="sync",
-        raised_at="the server (404)",
-        error=type(raised.value).__name__,
-        message=str(raised.value),
-        requests=1,
-        construction_and_loading="n/a",
-    )
+    record_misuse(fact, "a model id the server does not know", "sync", "the server (404)", raised.value, requests=1)
 
 
 NGINX_502 = """<html>
@@ -481,13 +469,4 @@ def test_error_bodies_that_are_not_ai_ml_api_json(fact: Fact, answer: ProxyAnswe
     assert "<html>" not in str(raised.value)
     expected_attempts = answer.max_retries + 1 if answer.status >= 500 else 1
     assert len(api.requests) == expected_attempts
-    fact(
-        "bad_input",
-        misuse=answer.name,
-        mode="sync",
-        raised_at=f"the server ({answer.status})",
-        error=type(raised.value).__name__,
-        message=str(raised.value),
-        requests=len(api.requests),
-        construction_and_loading="n/a",
-    )
+    record_misuse(fact, answer.name, "sync", f"the server ({answer.status})", raised.value, requests=len(api.requests))
