@@ -31,7 +31,7 @@ from .cost import (
     cost_from_model,
     cost_from_response,
 )
-from .errors import StreamInterruptedError, describe_status_error, error_message_from_body
+from .errors import StreamInterruptedError, describe_status_error, error_body_status, error_message_from_body
 from .finish_reasons import PROVIDER_FINISH_REASON_META_KEY, normalize_finish_reason
 from .quirks import chat_request_defaults
 from .settings import (
@@ -86,6 +86,7 @@ __all__ = [
     "cost_from_response",
     "default_api_key",
     "describe_status_error",
+    "error_body_status",
     "error_message_from_body",
     "list_models",
     "merge_headers",

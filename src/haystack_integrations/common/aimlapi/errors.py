@@ -47,6 +47,16 @@ def error_message_from_body(body: object) -> str | None:  # noqa: PLR0911
     return None
 
 
+def error_body_status(body: object) -> object | None:
+    """
+    The status an error body in AI/ML API's own shape states (`statusCode`, an int or a str), or `None` when `body`
+    is not one. Such a body can also arrive as an event of a stream that began with a 200.
+    """
+    if isinstance(body, Mapping):
+        return body.get("statusCode")
+    return None
+
+
 def request_id_from_body(body: object) -> str | None:
     """AI/ML API's `requestId`, which its support asks for."""
     if isinstance(body, Mapping):

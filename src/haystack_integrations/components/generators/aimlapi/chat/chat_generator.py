@@ -71,7 +71,8 @@ def _json_instead_of_stream(body: bytes, secrets: tuple[str, ...]) -> StreamInte
     except ValueError:
         data = None
     if isinstance(data, dict) and data.get("choices"):
-        reply = AIMLAPIChatGenerator._convert_response(ChatCompletion.construct(**data))[0]
+        completion = ChatCompletion.construct(**data)
+        reply = convert_completion_to_message(completion, completion.choices[0])
         return StreamInterruptedError(
             "The server answered the streaming request with one JSON reply instead of an event stream, so nothing "
             "reached the streaming callback. The reply is in this error's `partial_reply`; to get it as a result, "

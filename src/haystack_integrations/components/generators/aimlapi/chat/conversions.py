@@ -33,6 +33,7 @@ from haystack_integrations.common.aimlapi import (
     PROVIDER_FINISH_REASON_META_KEY,
     StreamInterruptedError,
     cost_from_body,
+    error_body_status,
     error_message_from_body,
     normalize_finish_reason,
 )
@@ -250,14 +251,15 @@ class StreamAssembler:
     def add(self, chunk: Any) -> list[StreamingChunk]:
         """Record `chunk` and return what the streaming callback should see of it."""
         extra = chunk.model_extra
-        if extra and "statusCode" in extra and not chunk.choices:
+        status = error_body_status(extra) if extra and not chunk.choices else None
+        if status is not None:
             # An error in AI/ML API's own shape, sent as an event of a stream that had already begun with a 200.
             # The SDK raises only for OpenAI's `{"error": ...}` shape and would pass this one on as an empty chunk.
             message = error_message_from_body(extra) or "no message"
             raise self._error(
                 "error",
                 f"The stream broke after {self.chunks_received} chunk(s): the server sent an error "
-                f"(status {extra['statusCode']}: {message}).",
+                f"(status {status}: {message}).",
             )
         self.chunks_received += 1
         received_at = datetime.now().isoformat()  # noqa: DTZ005  # the same clock Haystack's own chunks use

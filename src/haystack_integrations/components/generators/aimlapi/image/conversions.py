@@ -115,16 +115,12 @@ class _TransientDownloadError(Exception):
         self.error = error
         self.headers = headers or {}
 
-    def wait(self, attempt: int) -> float:
-        """Seconds to wait before attempt `attempt + 1`: the server's `Retry-After`, else exponential backoff."""
-        return retry_wait(self.headers, attempt)
-
 
 def _wait_before_retry(transient: _TransientDownloadError, attempt: int, max_retries: int) -> float:
     """The wait before the next attempt, or the final `ImageDownloadError` once `max_retries` retries are spent."""
     if attempt >= max_retries:
         raise transient.error from transient.error.__cause__
-    wait = transient.wait(attempt)
+    wait = retry_wait(transient.headers, attempt)
     logger.warning(
         "Retrying the image download in {wait:.2f} s (retry {retry} of {max_retries}): {error}",
         wait=wait,
