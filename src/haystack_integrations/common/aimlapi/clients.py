@@ -142,7 +142,7 @@ class AIMLAPIClientsMixin:
     client: Any
     async_client: Any
 
-    _transient_attributes: tuple[str, ...] = ("client", "async_client", "_async_client_loop")
+    _transient_attributes: tuple[str, ...] = ("client", "async_client", "_async_clients", "_own_async_clients")
 
     def _client_kwargs(self) -> dict[str, Any]:
         if self.api_base_url is None:
@@ -163,26 +163,66 @@ class AIMLAPIClientsMixin:
 
     def warm_up(self) -> None:
         """Builds the synchronous client, checking the key, URL, timeout and retries. Safe to call from threads."""
-        if self.client is None:
+        self._client_for_call()
+
+    def _client_for_call(self) -> Any:
+        """
+        The synchronous client one call should use, read once: a client the user assigned to `client` (as the
+        parent uses it), or the one this component built.
+        """
+        client = self.client
+        if client is None:
             with _CLIENT_CREATION_LOCK:
                 if self.client is None:
                     self.client = self._make_client(self._client_kwargs())
+                client = self.client
+        return client
 
     async def warm_up_async(self) -> None:
         """Builds the asynchronous client for the running event loop."""
+        await self._async_client_for_call()
+
+    async def _async_client_for_call(self) -> Any:
+        """
+        The asynchronous client one call on the running event loop should use. A call reads it once, here, and
+        never reads `async_client` again after an `await`, since another thread's loop may change that attribute.
+
+        - A client the user assigned to `async_client` is used on every loop, as the parent uses it, and never
+          closed or replaced by the component.
+        - Otherwise each event loop gets a client of its own: pooled connections belong to the loop that opened them,
+          and reusing them from a later loop (a second `asyncio.run`) fails with "Event loop is closed". Several
+          loops in several threads each keep theirs; `async_client` names the one built last, for the parent's
+          `close_async()`.
+        """
+        current = self.async_client
+        owned: weakref.WeakSet[Any] | None = self.__dict__.get("_own_async_clients")
+        if current is not None and (owned is None or current not in owned):
+            return current
         loop = asyncio.get_running_loop()
-        built_on = self.__dict__.get("_async_client_loop")
-        if self.async_client is not None and (built_on is None or built_on() is not loop):
-            # A client whose loop still runs (in another thread) is only replaced: its calls in flight keep it.
-            # Closing one whose loop is gone fails, but marks it closed, so it does not try again from this loop.
-            stale, self.async_client = self.async_client, None
-            stale_loop = built_on() if built_on is not None else None
-            if stale_loop is None or stale_loop.is_closed():
-                with contextlib.suppress(RuntimeError):
-                    await stale.close()
-        if self.async_client is None:
-            self.async_client = self._make_async_client(self._client_kwargs())
-            self._async_client_loop = weakref.ref(loop)
+        by_loop: weakref.WeakKeyDictionary[Any, Any] | None = self.__dict__.get("_async_clients")
+        client = by_loop.get(loop) if by_loop is not None else None
+        if client is not None and not client.is_closed():
+            return client
+        stale: list[Any] = []
+        with _CLIENT_CREATION_LOCK:
+            if self.__dict__.get("_async_clients") is None:
+                self._async_clients: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+                self._own_async_clients: weakref.WeakSet[Any] = weakref.WeakSet()
+            by_loop, owned = self._async_clients, self._own_async_clients
+            for other_loop in [other for other in list(by_loop.keys()) if other.is_closed()]:
+                stale.append(by_loop.pop(other_loop))
+            client = by_loop.get(loop)
+            if client is None or client.is_closed():
+                # None yet for this loop, or the parent's close_async() released it: build one.
+                client = self._make_async_client(self._client_kwargs())
+                by_loop[loop] = client
+                owned.add(client)
+                self.async_client = client
+        for old in stale:
+            # Closing a client whose loop is gone fails, but marks it closed, so nothing tries it again.
+            with contextlib.suppress(RuntimeError):
+                await old.close()
+        return client
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()

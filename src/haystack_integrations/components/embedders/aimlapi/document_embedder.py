@@ -297,11 +297,9 @@ class AIMLAPIDocumentEmbedder(AIMLAPIClientsMixin, OpenAIDocumentEmbedder):
     # round trip of 100-500 ms, so these send up to `max_concurrency` at once.
 
     def _embed_batches(
-        self, batches: list[list[int]], texts: list[str | None], documents: list[Document]
+        self, client: Any, batches: list[list[int]], texts: list[str | None], documents: list[Document]
     ) -> list[EmbeddingBatch | BaseException]:
         extras = self._extras()
-        client = self.client
-        assert client is not None  # built by warm_up()  # noqa: S101
 
         def embed(batch: list[int]) -> EmbeddingBatch:
             inputs = [texts[position] or "" for position in batch]
@@ -345,11 +343,9 @@ class AIMLAPIDocumentEmbedder(AIMLAPIClientsMixin, OpenAIDocumentEmbedder):
             return error
 
     async def _embed_batches_async(
-        self, batches: list[list[int]], texts: list[str | None], documents: list[Document]
+        self, client: Any, batches: list[list[int]], texts: list[str | None], documents: list[Document]
     ) -> list[EmbeddingBatch | BaseException]:
         extras = self._extras()
-        client = self.async_client
-        assert client is not None  # built by warm_up_async()  # noqa: S101
         semaphore = asyncio.Semaphore(self.max_concurrency)
 
         async def embed(index: int, batch: list[int]) -> tuple[int, EmbeddingBatch | BaseException]:
@@ -451,8 +447,7 @@ class AIMLAPIDocumentEmbedder(AIMLAPIClientsMixin, OpenAIDocumentEmbedder):
         batches, texts = self._plan(documents)
         outcomes: list[EmbeddingBatch | BaseException] = []
         if batches:
-            self.warm_up()
-            outcomes = self._embed_batches(batches, texts, documents)
+            outcomes = self._embed_batches(self._client_for_call(), batches, texts, documents)
         return self._assemble(documents, batches, outcomes, texts)
 
     @component.output_types(documents=list[Document], meta=dict[str, Any])
@@ -471,6 +466,6 @@ class AIMLAPIDocumentEmbedder(AIMLAPIClientsMixin, OpenAIDocumentEmbedder):
         batches, texts = self._plan(documents)
         outcomes: list[EmbeddingBatch | BaseException] = []
         if batches:
-            await self.warm_up_async()
-            outcomes = await self._embed_batches_async(batches, texts, documents)
+            client = await self._async_client_for_call()
+            outcomes = await self._embed_batches_async(client, batches, texts, documents)
         return self._assemble(documents, batches, outcomes, texts)

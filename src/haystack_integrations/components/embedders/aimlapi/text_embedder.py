@@ -198,11 +198,11 @@ class AIMLAPITextEmbedder(AIMLAPIClientsMixin, OpenAITextEmbedder):
         :raises openai.APIStatusError: The API refused the request; the text is AI/ML API's own message.
         """
         body = self._prepare_input(text=text)
-        self.warm_up()
-        response = post_embeddings(self.client, body)
+        client = self._client_for_call()
+        response = post_embeddings(client, body)
         return self._build_output(
             EmbeddingBatch.from_response(
-                response.content, expected=1, headers=response.headers, secrets=(self.client.api_key,)
+                response.content, expected=1, headers=response.headers, secrets=(client.api_key,)
             )
         )
 
@@ -218,10 +218,10 @@ class AIMLAPITextEmbedder(AIMLAPIClientsMixin, OpenAITextEmbedder):
         :raises openai.APIStatusError: The API refused the request; the text is AI/ML API's own message.
         """
         body = self._prepare_input(text=text)
-        await self.warm_up_async()
-        response = await post_embeddings_async(self.async_client, body)
+        client = await self._async_client_for_call()
+        response = await post_embeddings_async(client, body)
         return self._build_output(
             EmbeddingBatch.from_response(
-                response.content, expected=1, headers=response.headers, secrets=(self.async_client.api_key,)
+                response.content, expected=1, headers=response.headers, secrets=(client.api_key,)
             )
         )

@@ -545,7 +545,7 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
         :raises StreamInterruptedError: A stream broke or closed before it was complete.
         """
         messages = _validate_messages(messages)
-        self.warm_up()
+        client = self._client_for_call()
         callback = select_streaming_callback(
             init_callback=self.streaming_callback, runtime_callback=streaming_callback, requires_async=False
         )
@@ -556,7 +556,7 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
             tools=tools,
             tools_strict=tools_strict,
         )
-        endpoint = getattr(self.client.chat.completions, api_args.pop("openai_endpoint"))
+        endpoint = getattr(client.chat.completions, api_args.pop("openai_endpoint"))
         response = endpoint(**api_args)
         if callback is not None:
             replies = self._handle_stream_response(response, callback)
@@ -591,7 +591,7 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
         :raises StreamInterruptedError: A stream broke or closed before it was complete.
         """
         messages = _validate_messages(messages)
-        await self.warm_up_async()
+        client = await self._async_client_for_call()
         callback = select_streaming_callback(
             init_callback=self.streaming_callback, runtime_callback=streaming_callback, requires_async=True
         )
@@ -602,7 +602,6 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
             tools=tools,
             tools_strict=tools_strict,
         )
-        client = self.async_client
         endpoint = getattr(client.chat.completions, api_args.pop("openai_endpoint"))
         response = await endpoint(**api_args)
         if callback is not None:
