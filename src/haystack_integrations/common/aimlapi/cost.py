@@ -84,3 +84,27 @@ def add_costs(costs: list[dict[str, Any] | None]) -> dict[str, Any] | None:
         "credits_used": sum(cost.get("credits_used") or 0 for cost in present),
         "usd_spent": sum(cost.get("usd_spent") or 0.0 for cost in present),
     }
+
+
+USAGE_COST_KEY = "cost"
+"""Key of `meta["usage"]` that holds a reply's cost in US dollars, as a number (OpenRouter's key and unit)."""
+USAGE_CREDITS_KEY = "credits_used"
+"""Key of `meta["usage"]` that holds a reply's cost in AI/ML API credits, as a number."""
+
+
+def usage_with_cost(usage: Mapping[str, Any] | None, cost: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """
+    A copy of a reply's `usage` with its cost added as numbers, so that whatever sums usage (a Haystack `Agent`'s
+    `token_usage`, say) sums the spend too. `usage` is returned unchanged when there is no cost, and a usage of
+    its own is made when the reply had a cost but no usage.
+    """
+    if not cost:
+        return dict(usage) if usage is not None else None
+    result = dict(usage) if usage is not None else {}
+    usd_spent = _amount(cost.get("usd_spent"))
+    credits_used = _amount(cost.get("credits_used"))
+    if usd_spent is not None:
+        result[USAGE_COST_KEY] = usd_spent
+    if credits_used is not None:
+        result[USAGE_CREDITS_KEY] = credits_used
+    return result
