@@ -98,7 +98,7 @@ RUN_MISUSES = [
     Misuse(
         "streaming with n > 1",
         ValueError,
-        "generation_kwargs['n'] is 2, but a stream carries one reply. Set n=1",
+        "Cannot stream multiple responses: generation_kwargs['n'] is 2, but a stream carries one reply. Set n=1",
         {"messages": HI, "streaming_callback": print_chunk, "generation_kwargs": {"n": 2}},
     ),
     Misuse(
@@ -249,7 +249,7 @@ BAD_CONFIGURATIONS = [
     BadConfiguration(
         "no key in the environment",
         ValueError,
-        "No AI/ML API key found in the environment variable AIMLAPI_API_KEY",
+        "None of the following authentication environment variables are set: AIMLAPI_API_KEY",
         env={"AIMLAPI_API_KEY": None},
     ),
     BadConfiguration(

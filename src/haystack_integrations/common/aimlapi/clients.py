@@ -18,15 +18,18 @@ from openai import APIStatusError, AsyncOpenAI, OpenAI
 from .cost import cost_from_body, cost_from_headers
 from .errors import describe_status_error, redact, redact_body
 from .settings import merge_headers, resolve_api_key, resolve_max_retries, resolve_timeout, validate_base_url
+from .upstream import HookedAsyncOpenAI, HookedOpenAI, replace_error_text
 
 
-def _status_error_parts(client: OpenAI | AsyncOpenAI, body: object, response: Any) -> tuple[str, object]:
-    """The text of a status error, and its body, both without the client's key (a server may quote it back)."""
+def _rewrite_status_error(client: OpenAI | AsyncOpenAI, error: APIStatusError) -> APIStatusError:
+    """`error` with AI/ML API's own message and request id, and without the client's key (a server may quote it)."""
+    response = error.response
     content_type = response.headers.get("content-type", "") if response is not None else ""
     status = response.status_code if response is not None else 0
     secrets = (client.api_key,)
     # The SDK hands over the `error` member of an OpenAI-shaped body, or the whole body otherwise.
-    return redact(describe_status_error(status, body, content_type=content_type), secrets), redact_body(body, secrets)
+    text = redact(describe_status_error(status, error.body, content_type=content_type), secrets)
+    return replace_error_text(error, text, redact_body(error.body, secrets))
 
 
 def _fill_cost_from_headers(result: Any, response: Any, *, stream: bool) -> Any:
@@ -47,33 +50,55 @@ def _fill_cost_from_headers(result: Any, response: Any, *, stream: bool) -> Any:
     return result
 
 
-class AIMLAPIClient(OpenAI):
+class AIMLAPIClient(HookedOpenAI):
     """
     An `openai.OpenAI` client whose status errors carry AI/ML API's own message and request id, and whose parsed
     responses carry the cost stated in the headers when the body has none.
     """
 
-    def _make_status_error(self, err_msg: str, *, body: object, response: Any) -> APIStatusError:  # noqa: ARG002
-        text, body = _status_error_parts(self, body, response)
-        return super()._make_status_error(text, body=body, response=response)
+    def rewrite_status_error(self, error: APIStatusError) -> APIStatusError:
+        """
+        `error` with AI/ML API's own message and request id, and the key redacted.
 
-    def _process_response(self, **kwargs: Any) -> Any:
-        return _fill_cost_from_headers(
-            super()._process_response(**kwargs), kwargs.get("response"), stream=bool(kwargs.get("stream"))
-        )
+        :param error: The SDK's exception.
+        :returns: The same exception, its text rewritten.
+        """
+        return _rewrite_status_error(self, error)
+
+    def after_response(self, result: Any, response: Any, *, stream: bool) -> Any:
+        """
+        `result` with the cost stated in the headers when its body has none.
+
+        :param result: The SDK's parsed result.
+        :param response: The HTTP response.
+        :param stream: Whether the call streams.
+        :returns: `result`.
+        """
+        return _fill_cost_from_headers(result, response, stream=stream)
 
 
-class AsyncAIMLAPIClient(AsyncOpenAI):
+class AsyncAIMLAPIClient(HookedAsyncOpenAI):
     """The asynchronous twin of `AIMLAPIClient`."""
 
-    def _make_status_error(self, err_msg: str, *, body: object, response: Any) -> APIStatusError:  # noqa: ARG002
-        text, body = _status_error_parts(self, body, response)
-        return super()._make_status_error(text, body=body, response=response)
+    def rewrite_status_error(self, error: APIStatusError) -> APIStatusError:
+        """
+        `error` with AI/ML API's own message and request id, and the key redacted.
 
-    async def _process_response(self, **kwargs: Any) -> Any:
-        return _fill_cost_from_headers(
-            await super()._process_response(**kwargs), kwargs.get("response"), stream=bool(kwargs.get("stream"))
-        )
+        :param error: The SDK's exception.
+        :returns: The same exception, its text rewritten.
+        """
+        return _rewrite_status_error(self, error)
+
+    def after_response(self, result: Any, response: Any, *, stream: bool) -> Any:
+        """
+        `result` with the cost stated in the headers when its body has none.
+
+        :param result: The SDK's parsed result.
+        :param response: The HTTP response.
+        :param stream: Whether the call streams.
+        :returns: `result`.
+        """
+        return _fill_cost_from_headers(result, response, stream=stream)
 
 
 def client_options(

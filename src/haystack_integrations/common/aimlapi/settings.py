@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from haystack.utils import Secret
+from haystack.utils.auth import SecretType
 
 DEFAULT_BASE_URL = "https://api.aimlapi.com/v1"
 DEFAULT_TIMEOUT_SECONDS = 30.0
@@ -119,11 +120,15 @@ def resolve_api_key(api_key: Secret) -> str:
         # A strict env-var Secret raises its own terse error when the variable is unset; ours says what to do.
         value = None
     if not value:
-        env_vars = getattr(api_key, "_env_vars", None)
-        where = f"the environment variable {' or '.join(env_vars)}" if env_vars else "the Secret passed as api_key"
+        # The first words are Haystack's own for this case, which users search for; the guidance follows.
+        if api_key.type is SecretType.ENV_VAR:
+            env_vars = ", ".join(api_key.to_dict().get("env_vars") or [API_KEY_ENV])
+            problem = f"None of the following authentication environment variables are set: {env_vars}."
+        else:
+            problem = "The Secret passed as api_key holds no AI/ML API key."
         raise ValueError(
-            f"No AI/ML API key found in {where}. Create a key at https://aimlapi.com/app/keys and export "
-            f"{API_KEY_ENV}=<your key>, or pass api_key=Secret.from_token(...)."
+            f"{problem} Create a key at https://aimlapi.com/app/keys and export {API_KEY_ENV}=<your key>, or pass "
+            "api_key=Secret.from_token(...)."
         )
     if not isinstance(value, str):
         raise TypeError("api_key must resolve to a string.")

@@ -15,6 +15,7 @@ from haystack_integrations.common.aimlapi import (
     default_api_key,
     resolve_base_url,
 )
+from haystack_integrations.common.aimlapi.upstream import parent_embedding_request
 
 from .wire import (
     AIMLAPI_INIT_PARAMETERS,
@@ -161,7 +162,7 @@ class AIMLAPITextEmbedder(AIMLAPIClientsMixin, OpenAITextEmbedder):
         if not has_text(text):
             raise ValueError("text is empty or blank. Pass the text to embed (the API refuses empty input).")
         # The parent's keyword arguments for `embeddings.create()` are exactly the JSON fields of the request.
-        parent_fields = super(AIMLAPITextEmbedder, self)._prepare_input(text=text)  # noqa: UP008
+        parent_fields = parent_embedding_request(super(AIMLAPITextEmbedder, self), text)  # noqa: UP008
         return request_body(
             model=parent_fields["model"],
             inputs=parent_fields["input"],

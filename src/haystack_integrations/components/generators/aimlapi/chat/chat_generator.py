@@ -11,7 +11,6 @@ from typing import Any, TypeGuard
 
 from haystack import component, logging
 from haystack.components.generators.chat import OpenAIChatGenerator
-from haystack.components.generators.chat.openai import _check_finish_reason
 from haystack.dataclasses import (
     ChatMessage,
     ChatRole,
@@ -20,11 +19,9 @@ from haystack.dataclasses import (
     SyncStreamingCallbackT,
     select_streaming_callback,
 )
-from haystack.dataclasses.streaming_chunk import _invoke_streaming_callback
 from haystack.tools import ToolsType, flatten_tools_or_toolsets
 from haystack.utils import Secret
 from openai import APIError, ContentFilterFinishReasonError, LengthFinishReasonError
-from openai.lib._pydantic import to_strict_json_schema
 from openai.types.chat import ChatCompletion
 from pydantic import BaseModel
 
@@ -38,6 +35,10 @@ from haystack_integrations.common.aimlapi import (
     resolve_base_url,
 )
 from haystack_integrations.common.aimlapi.errors import redact
+from haystack_integrations.common.aimlapi.upstream import invoke_streaming_callback as _invoke_streaming_callback
+from haystack_integrations.common.aimlapi.upstream import parent_chat_request
+from haystack_integrations.common.aimlapi.upstream import strict_json_schema as to_strict_json_schema
+from haystack_integrations.common.aimlapi.upstream import warn_on_finish_reason as _check_finish_reason
 
 from .conversions import REASONING_DETAILS_KEY, StreamAssembler, convert_completion_to_message
 
@@ -202,8 +203,8 @@ def _check_reply_count(n: Any, *, streaming: bool) -> None:
         )
     if streaming and n > 1:
         raise ValueError(
-            f"generation_kwargs['n'] is {n}, but a stream carries one reply. Set n=1, or call without a streaming "
-            "callback to get several replies."
+            f"Cannot stream multiple responses: generation_kwargs['n'] is {n}, but a stream carries one reply. "
+            "Set n=1, or call without a streaming callback to get several replies."
         )
 
 
@@ -380,7 +381,8 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
         resolved_tools = tools if tools is not None else self.tools
         _check_tool_choice(merged.get("tool_choice"), {t.name for t in flatten_tools_or_toolsets(resolved_tools)})
 
-        api_args = super(AIMLAPIChatGenerator, self)._prepare_api_call(  # noqa: UP008
+        api_args = parent_chat_request(
+            super(AIMLAPIChatGenerator, self),  # noqa: UP008
             messages=messages,
             streaming_callback=streaming_callback,
             generation_kwargs=run_kwargs,

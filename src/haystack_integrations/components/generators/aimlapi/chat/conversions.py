@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Any
 
 from haystack import logging
-from haystack.components.generators.utils import _serialize_object
 from haystack.dataclasses import (
     ChatMessage,
     ComponentInfo,
@@ -25,7 +24,6 @@ from haystack.dataclasses import (
     ToolCall,
     ToolCallDelta,
 )
-from haystack.dataclasses.chat_message import _parse_openai_tool_call_arguments
 from openai import APIConnectionError, APITimeoutError
 
 from haystack_integrations.common.aimlapi import (
@@ -38,6 +36,8 @@ from haystack_integrations.common.aimlapi import (
     normalize_finish_reason,
 )
 from haystack_integrations.common.aimlapi.errors import redact
+from haystack_integrations.common.aimlapi.upstream import parse_tool_call_arguments as _parse_openai_tool_call_arguments
+from haystack_integrations.common.aimlapi.upstream import serialize_object as _serialize_object
 
 logger = logging.getLogger(__name__)
 
