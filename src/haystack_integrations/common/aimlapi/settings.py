@@ -8,8 +8,11 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from haystack import logging
 from haystack.utils import Secret
 from haystack.utils.auth import SecretType
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.aimlapi.com/v1"
 DEFAULT_TIMEOUT_SECONDS = 30.0
@@ -148,6 +151,25 @@ def check_api_key(api_key: object) -> None:
             f"Use Secret.from_env_var({API_KEY_ENV!r}) or Secret.from_token(...); a plain string would be saved in "
             "clear text with the pipeline."
         )
+
+
+def check_organization(organization: object) -> None:
+    """
+    Accept the `organization` parameter of Haystack's OpenAI components, which AI/ML API has no use for.
+
+    `None` (what the parents write into every saved pipeline) passes quietly. A value is kept, so `to_dict` writes
+    it back, but a warning says it has no effect: AI/ML API has no organizations, and bills every request to the
+    account of its key. A value that is not a str is refused, as no OpenAI organization id could be one.
+    """
+    if organization is None:
+        return
+    if not isinstance(organization, str):
+        raise TypeError(f"organization must be a str or None, got {type(organization).__name__}. Leave it unset.")
+    logger.warning(
+        "organization={organization!r} has no effect: AI/ML API has no organizations and bills every request to "
+        "the account of its API key. Leave organization unset to silence this warning.",
+        organization=organization,
+    )
 
 
 def check_extra_headers(extra_headers: object) -> None:

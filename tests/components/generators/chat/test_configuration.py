@@ -55,7 +55,7 @@ def test_default_to_dict_keeps_every_3_0_0_key_and_default():
     for key, value in OLD_DEFAULT_INIT_PARAMETERS.items():
         assert data["init_parameters"][key] == value, key
     assert data["init_parameters"]["tools_strict"] is False
-    assert "organization" not in data["init_parameters"]
+    assert data["init_parameters"]["organization"] is None  # written as the parent writes it
 
 
 def test_a_3_0_0_dict_loads():

@@ -20,6 +20,7 @@ from haystack_integrations.common.aimlapi import (
     AIMLAPIClientsMixin,
     add_costs,
     check_api_key,
+    check_organization,
     default_api_key,
     resolve_base_url,
 )
@@ -120,6 +121,7 @@ class AIMLAPIDocumentEmbedder(AIMLAPIClientsMixin, OpenAIDocumentEmbedder):
         model: str = DEFAULT_MODEL,
         dimensions: int | None = None,
         api_base_url: str | None = None,
+        organization: str | None = None,
         prefix: str = "",
         suffix: str = "",
         batch_size: int = 32,
@@ -151,6 +153,8 @@ class AIMLAPIDocumentEmbedder(AIMLAPIClientsMixin, OpenAIDocumentEmbedder):
             `None` keeps the model's default.
         :param api_base_url: The API's base URL. Defaults to the `AIMLAPI_BASE_URL` environment variable, then
             `https://api.aimlapi.com/v1`. Resolved here, so `to_dict` records the URL in use.
+        :param organization: Accepted because Haystack's `OpenAIDocumentEmbedder` takes it and writes it into every
+            saved pipeline. AI/ML API has no organizations: leave it `None`; any other value logs a warning.
         :param prefix: Text put before each document's text.
         :param suffix: Text put after each document's text.
         :param batch_size: How many documents one request embeds.
@@ -200,11 +204,13 @@ class AIMLAPIDocumentEmbedder(AIMLAPIClientsMixin, OpenAIDocumentEmbedder):
         if not isinstance(embedding_separator, str):
             raise TypeError(f"embedding_separator must be a str, got {type(embedding_separator).__name__}.")
         check_api_key(api_key)
+        check_organization(organization)
         super(AIMLAPIDocumentEmbedder, self).__init__(  # noqa: UP008  # @component re-creates the class
             api_key=api_key,
             model=model,
             dimensions=dimensions,
             api_base_url=resolve_base_url(api_base_url),
+            organization=organization,
             prefix=prefix,
             suffix=suffix,
             batch_size=batch_size,
@@ -233,7 +239,6 @@ class AIMLAPIDocumentEmbedder(AIMLAPIClientsMixin, OpenAIDocumentEmbedder):
         """
         data = super(AIMLAPIDocumentEmbedder, self).to_dict()  # noqa: UP008
         init_parameters = data["init_parameters"]
-        init_parameters.pop("organization", None)  # AI/ML API has no organizations
         init_parameters["max_concurrency"] = self.max_concurrency
         init_parameters.update({name: getattr(self, name) for name in AIMLAPI_INIT_PARAMETERS})
         return data

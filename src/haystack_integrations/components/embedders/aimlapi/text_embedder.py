@@ -12,6 +12,7 @@ from haystack_integrations.common.aimlapi import (
     COST_META_KEY,
     AIMLAPIClientsMixin,
     check_api_key,
+    check_organization,
     default_api_key,
     resolve_base_url,
 )
@@ -66,6 +67,7 @@ class AIMLAPITextEmbedder(AIMLAPIClientsMixin, OpenAITextEmbedder):
         model: str = DEFAULT_MODEL,
         dimensions: int | None = None,
         api_base_url: str | None = None,
+        organization: str | None = None,
         prefix: str = "",
         suffix: str = "",
         encoding_format: Literal["base64", "float"] = "base64",
@@ -90,6 +92,8 @@ class AIMLAPITextEmbedder(AIMLAPIClientsMixin, OpenAITextEmbedder):
             `None` keeps the model's default.
         :param api_base_url: The API's base URL. Defaults to the `AIMLAPI_BASE_URL` environment variable, then
             `https://api.aimlapi.com/v1`. Resolved here, so `to_dict` records the URL in use.
+        :param organization: Accepted because Haystack's `OpenAITextEmbedder` takes it and writes it into every
+            saved pipeline. AI/ML API has no organizations: leave it `None`; any other value logs a warning.
         :param prefix: Text put before the text to embed (some models expect an instruction such as `"query: "`).
         :param suffix: Text put after the text to embed.
         :param encoding_format: How vectors travel: `"base64"` (about a third of the bytes of `"float"`, and far
@@ -122,11 +126,13 @@ class AIMLAPITextEmbedder(AIMLAPIClientsMixin, OpenAITextEmbedder):
             task_type=task_type, auto_truncate=auto_truncate, title=title, input_type=input_type, extra_body=extra_body
         )
         check_api_key(api_key)
+        check_organization(organization)
         super(AIMLAPITextEmbedder, self).__init__(  # noqa: UP008  # @component re-creates the class
             api_key=api_key,
             model=model,
             dimensions=dimensions,
             api_base_url=resolve_base_url(api_base_url),
+            organization=organization,
             prefix=prefix,
             suffix=suffix,
             timeout=timeout,
@@ -149,7 +155,6 @@ class AIMLAPITextEmbedder(AIMLAPIClientsMixin, OpenAITextEmbedder):
         """
         data = super(AIMLAPITextEmbedder, self).to_dict()  # noqa: UP008
         init_parameters = data["init_parameters"]
-        init_parameters.pop("organization", None)  # AI/ML API has no organizations
         init_parameters.update({name: getattr(self, name) for name in AIMLAPI_INIT_PARAMETERS})
         return data
 

@@ -30,6 +30,7 @@ from haystack_integrations.common.aimlapi import (
     StreamInterruptedError,
     chat_request_defaults,
     check_api_key,
+    check_organization,
     default_api_key,
     error_message_from_body,
     resolve_base_url,
@@ -272,6 +273,7 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
         model: str = DEFAULT_MODEL,
         streaming_callback: StreamingCallbackT | None = None,
         api_base_url: str | None = None,
+        organization: str | None = None,
         generation_kwargs: dict[str, Any] | None = None,
         tools: ToolsType | None = None,
         tools_strict: bool = False,
@@ -292,6 +294,8 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
         :param api_base_url: The API's base URL. Defaults to the `AIMLAPI_BASE_URL` environment variable, then
             `https://api.aimlapi.com/v1`. Resolved here, so `to_dict` records the URL in use. Any
             OpenAI-compatible server works.
+        :param organization: Accepted because Haystack's `OpenAIChatGenerator` takes it and writes it into every
+            saved pipeline. AI/ML API has no organizations: leave it `None`; any other value logs a warning.
         :param generation_kwargs: Request parameters: OpenAI's (`temperature`, `max_tokens`, `response_format`,
             `tool_choice`, `stream_options`, ...) and AI/ML API's own (`provider`, `reasoning`, `thinking`,
             `enable_thinking`, `thinking_budget`, `top_k`, `min_p`, `repetition_penalty`, `web_search_options`,
@@ -313,11 +317,13 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
             limits, a transport, ...).
         """
         check_api_key(api_key)
+        check_organization(organization)
         super(AIMLAPIChatGenerator, self).__init__(  # noqa: UP008  # @component re-creates the class
             api_key=api_key,
             model=model,
             streaming_callback=streaming_callback,
             api_base_url=resolve_base_url(api_base_url),
+            organization=organization,
             generation_kwargs=generation_kwargs,
             timeout=timeout,
             max_retries=max_retries,
@@ -337,7 +343,6 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
         """
         data = super(AIMLAPIChatGenerator, self).to_dict()  # noqa: UP008
         init_parameters = data["init_parameters"]
-        init_parameters.pop("organization", None)  # AI/ML API has no organizations
         init_parameters["extra_headers"] = self.extra_headers
         return data
 
