@@ -4,6 +4,7 @@
 
 import asyncio
 import base64
+import weakref
 from collections.abc import Mapping
 from typing import Any
 
@@ -296,16 +297,46 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
     # same connection pool, proxies and (in tests) transport as the generation requests. The API key is added by
     # the `openai` client per request, so downloads through the bare httpx client never carry it.
 
-    _transient_attributes = (*AIMLAPIClientsMixin._transient_attributes, "_http_client", "_async_http_client")
+    _transient_attributes = (
+        *AIMLAPIClientsMixin._transient_attributes,
+        "_http_client",
+        "_async_http_client",
+        "_download_clients",
+    )
+
+    def _remember_download_client(self, client: Any, http_client: Any) -> None:
+        # Each client this component builds (one per event loop for async) downloads through its own httpx client;
+        # a call finds it from the client it took, never from an attribute another loop may have changed since.
+        if self.__dict__.get("_download_clients") is None:
+            self._download_clients: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+        self._download_clients[client] = http_client
 
     def _make_client(self, options: Mapping[str, Any]) -> AIMLAPIClient:
         self._http_client = init_http_client(self.http_client_kwargs, async_client=False) or httpx.Client()
         # openai>=3 annotates http_client as httpx2's client; it accepts httpx's at runtime.
-        return AIMLAPIClient(http_client=self._http_client, **options)  # type: ignore[arg-type]
+        client = AIMLAPIClient(http_client=self._http_client, **options)  # type: ignore[arg-type]
+        self._remember_download_client(client, self._http_client)
+        return client
 
     def _make_async_client(self, options: Mapping[str, Any]) -> AsyncAIMLAPIClient:
         self._async_http_client = init_http_client(self.http_client_kwargs, async_client=True) or httpx.AsyncClient()
-        return AsyncAIMLAPIClient(http_client=self._async_http_client, **options)  # type: ignore[arg-type]
+        client = AsyncAIMLAPIClient(http_client=self._async_http_client, **options)  # type: ignore[arg-type]
+        self._remember_download_client(client, self._async_http_client)
+        return client
+
+    def _download_client_for(self, client: Any, *, asynchronous: bool) -> tuple[Any, bool]:
+        """
+        The httpx client that downloads the images of a call made through `client`, and whether the call must close
+        it. A client the user assigned has none of ours: its call gets a fresh one, built from `http_client_kwargs`
+        and closed when the call ends, so the user's client is used as given and never closed.
+        """
+        known = self.__dict__.get("_download_clients")
+        http_client = known.get(client) if known is not None else None
+        if http_client is not None:
+            return http_client, False
+        if asynchronous:
+            return init_http_client(self.http_client_kwargs, async_client=True) or httpx.AsyncClient(), True
+        return init_http_client(self.http_client_kwargs, async_client=False) or httpx.Client(), True
 
     def close(self) -> None:
         """Releases the synchronous client and its connections."""
@@ -567,27 +598,31 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
         :raises ImageDownloadError: An image given by URL could not be downloaded.
         """
         body = self._request_body(prompt, n, size, seed, generation_kwargs)
-        self.warm_up()
-        assert self.client is not None and self._http_client is not None  # built by warm_up  # noqa: S101
-        response = self.client.post(IMAGE_GENERATIONS_PATH, body=body, cast_to=httpx.Response)
-        body, answer = self._read_response(response)
+        client = self._client_for_call()
+        http_client, close_after = self._download_client_for(client, asynchronous=False)
+        try:
+            response = client.post(IMAGE_GENERATIONS_PATH, body=body, cast_to=httpx.Response)
+            body, answer = self._read_response(response)
 
-        contents = []
-        for index, image in answer.images:
-            decoded = self._decode_without_request(image)
-            if decoded is None and self._should_download(image):
-                decoded = download_image(
-                    self._http_client,
-                    image.url or "",
-                    timeout=self.download_timeout,
-                    max_bytes=self.max_download_bytes,
-                    max_retries=self.client.max_retries,
-                )
-            if decoded is not None:
-                data, declared = decoded
-                contents.append(
-                    _image_content(data, image_mime_type(data, declared), _image_meta(image, index, answer))
-                )
+            contents = []
+            for index, image in answer.images:
+                decoded = self._decode_without_request(image)
+                if decoded is None and self._should_download(image):
+                    decoded = download_image(
+                        http_client,
+                        image.url or "",
+                        timeout=self.download_timeout,
+                        max_bytes=self.max_download_bytes,
+                        max_retries=client.max_retries,
+                    )
+                if decoded is not None:
+                    data, declared = decoded
+                    contents.append(
+                        _image_content(data, image_mime_type(data, declared), _image_meta(image, index, answer))
+                    )
+        finally:
+            if close_after:
+                http_client.close()
         return {
             "images": contents,
             "urls": self._source_urls(answer),
@@ -618,26 +653,30 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
         :raises ImageDownloadError: An image given by URL could not be downloaded.
         """
         body = self._request_body(prompt, n, size, seed, generation_kwargs)
-        await self.warm_up_async()
-        assert self.async_client is not None and self._async_http_client is not None  # noqa: S101
-        http_client = self._async_http_client
-        max_retries = self.async_client.max_retries
-        response = await self.async_client.post(IMAGE_GENERATIONS_PATH, body=body, cast_to=httpx.Response)
-        body, answer = self._read_response(response)
+        # The client is taken once: another thread's event loop may change `async_client` during the awaits below.
+        client = await self._async_client_for_call()
+        http_client, close_after = self._download_client_for(client, asynchronous=True)
+        max_retries = client.max_retries
+        try:
+            response = await client.post(IMAGE_GENERATIONS_PATH, body=body, cast_to=httpx.Response)
+            body, answer = self._read_response(response)
 
-        async def resolve(image: GeneratedImage) -> tuple[bytes, str | None] | None:
-            decoded = self._decode_without_request(image)
-            if decoded is None and self._should_download(image):
-                return await download_image_async(
-                    http_client,
-                    image.url or "",
-                    timeout=self.download_timeout,
-                    max_bytes=self.max_download_bytes,
-                    max_retries=max_retries,
-                )
-            return decoded
+            async def resolve(image: GeneratedImage) -> tuple[bytes, str | None] | None:
+                decoded = self._decode_without_request(image)
+                if decoded is None and self._should_download(image):
+                    return await download_image_async(
+                        http_client,
+                        image.url or "",
+                        timeout=self.download_timeout,
+                        max_bytes=self.max_download_bytes,
+                        max_retries=max_retries,
+                    )
+                return decoded
 
-        resolved = await asyncio.gather(*(resolve(image) for _, image in answer.images))
+            resolved = await asyncio.gather(*(resolve(image) for _, image in answer.images))
+        finally:
+            if close_after:
+                await http_client.aclose()
         contents = [
             _image_content(decoded[0], image_mime_type(*decoded), _image_meta(image, index, answer))
             for (index, image), decoded in zip(answer.images, resolved, strict=True)
