@@ -34,19 +34,15 @@ from haystack_integrations.common.aimlapi.images import (
     ImageSize,
     check_image_family,
     check_image_size,
+    download_image,
+    download_image_async,
+    image_mime_type,
     infer_image_family,
     read_image_answer,
     size_parameter,
 )
 
-from .conversions import (
-    decode_data_url,
-    decode_inline_image,
-    download_image,
-    download_image_async,
-    image_mime_type,
-    is_data_url,
-)
+from .conversions import decode_data_url, decode_inline_image, is_data_url
 from .errors import ImageResponseError
 
 logger = logging.getLogger(__name__)
