@@ -11,8 +11,12 @@ download error, naming the URL.
 """
 
 import asyncio
+import contextlib
+import socket
+import threading
 import time
 from collections.abc import Callable, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -43,9 +47,14 @@ ErrorFactory = Callable[[str, str], Exception]
 
 
 def check_download_url(url: str, error_type: ErrorFactory = DownloadError) -> None:
-    """Raise `error_type(url, reason)` unless `url` is an absolute http(s) URL."""
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+    """Raise `error_type(url, reason)` unless `url` is an absolute http(s) URL that can be requested."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  # raises ValueError for a port that is not a number in 0..65535
+        httpx.URL(url)  # what httpx itself refuses: a malformed host, characters no URL may hold
+    except (ValueError, httpx.InvalidURL) as error:
+        raise error_type(url, f"it is not a valid URL ({error})") from error
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise error_type(url, "it is not an absolute http(s) URL")
 
 
@@ -91,14 +100,61 @@ def _describe(error: httpx.HTTPError) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def _transfer_error(url: str, error: httpx.HTTPError, error_type: ErrorFactory) -> Exception:
-    """The error for a failed transfer: a dropped or refused connection may be retried, a timeout may not (the
-    timeout bounds a whole attempt, and the server had that long)."""
-    final = error_type(url, _describe(error))
+def _transfer_error(url: str, error: Exception, error_type: ErrorFactory) -> Exception:
+    """
+    The error for a failed transfer. A dropped or refused connection may be retried; a timeout may not (the timeout
+    bounds a whole attempt, and the server had that long), nor may an address that cannot be requested: a redirect to
+    a scheme other than http(s) or to a malformed URL.
+    """
+    if isinstance(error, httpx.UnsupportedProtocol):
+        final = error_type(url, f"it leads to an address that is not http(s) ({error})")
+    elif isinstance(error, httpx.HTTPError):
+        final = error_type(url, _describe(error))
+    else:
+        # httpx.InvalidURL, ValueError (a redirect to a port out of range, say), OSError or an ExceptionGroup from
+        # the network layer: nothing but the caller's download error may escape.
+        final = error_type(url, f"it leads to an address that cannot be fetched ({type(error).__name__}: {error})")
     final.__cause__ = error
-    if isinstance(error, httpx.TransportError) and not isinstance(error, httpx.TimeoutException):
+    if isinstance(error, httpx.TransportError) and not isinstance(
+        error, httpx.TimeoutException | httpx.UnsupportedProtocol
+    ):
         return _TransientDownloadError(final)
     return final
+
+
+# What a request may raise besides httpx.HTTPError for an address or a network failure httpx does not wrap.
+_OTHER_TRANSFER_ERRORS = (httpx.InvalidURL, ValueError, OSError, ExceptionGroup)
+
+
+def _deadline_error(url: str, timeout: float, error_type: ErrorFactory) -> Exception:
+    return error_type(url, f"it did not arrive within download_timeout={timeout} s")
+
+
+class _Watchdog:
+    """
+    Remembers the socket a synchronous attempt connected, through httpx's documented `trace` request extension,
+    so that the attempt can be cut off once its time is up.
+
+    httpx's timeouts bound each read, not the whole response: a server that sends a header byte every second never
+    trips a 10-second read timeout. Shutting the socket down wakes the thread blocked reading it.
+    """
+
+    def __init__(self) -> None:
+        self._stream: Any = None
+        self._lock = threading.Lock()
+
+    def trace(self, event: str, info: Mapping[str, Any]) -> None:
+        if event in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
+            with self._lock:
+                self._stream = info.get("return_value")
+
+    def cut_off(self) -> None:
+        with self._lock:
+            stream = self._stream
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if isinstance(sock, socket.socket):
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                sock.shutdown(socket.SHUT_RDWR)
 
 
 class _Receiver:
@@ -113,8 +169,15 @@ class _Receiver:
         self.deadline = time.monotonic() + timeout
         self.chunks: list[bytes] = []
         self.size = 0
+        self.abandoned = False
+
+    def abandon(self) -> None:
+        """The caller gave up on this attempt: the next chunk ends it."""
+        self.abandoned = True
 
     def add(self, chunk: bytes) -> None:
+        if self.abandoned:
+            raise self.error_type(self.url, f"it did not arrive within download_timeout={self.timeout} s")
         self.size += len(chunk)
         if self.size > self.max_bytes:
             raise self.error_type(self.url, f"it is larger than the limit of max_download_bytes={self.max_bytes}")
@@ -126,19 +189,49 @@ class _Receiver:
         return b"".join(self.chunks)
 
 
-def _download_once(
-    client: httpx.Client, url: str, *, timeout: float, max_bytes: int, error_type: ErrorFactory
+def _attempt(
+    client: httpx.Client, url: str, receiver: "_Receiver", *, timeout: float, trace: Callable[..., None]
 ) -> tuple[bytes, str | None]:
-    receiver = _Receiver(url, timeout=timeout, max_bytes=max_bytes, error_type=error_type)
     try:
-        with client.stream("GET", url, timeout=timeout, follow_redirects=True) as response:
-            _check_response(url, response, max_bytes, error_type)
+        with client.stream("GET", url, timeout=timeout, follow_redirects=True, extensions={"trace": trace}) as response:
+            _check_response(url, response, receiver.max_bytes, receiver.error_type)
             for chunk in response.iter_bytes():
                 receiver.add(chunk)
             content_type = response.headers.get("content-type")
-    except httpx.HTTPError as error:
-        raise _transfer_error(url, error, error_type) from error
+    except (httpx.HTTPError, *_OTHER_TRANSFER_ERRORS) as error:
+        raise _transfer_error(url, error, receiver.error_type) from error
     return receiver.body(), content_type
+
+
+def _download_once(
+    client: httpx.Client, url: str, *, timeout: float, max_bytes: int, error_type: ErrorFactory
+) -> tuple[bytes, str | None]:
+    """
+    One attempt, bounded by `timeout` in all. It runs in a worker thread, so the caller regains control when the
+    time is up even while the attempt is blocked reading a trickle of header bytes; the watchdog then shuts the
+    attempt's socket down, which ends it.
+    """
+    receiver = _Receiver(url, timeout=timeout, max_bytes=max_bytes, error_type=error_type)
+    watchdog = _Watchdog()
+    outcome: dict[str, Any] = {}
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            outcome["value"] = _attempt(client, url, receiver, timeout=timeout, trace=watchdog.trace)
+        except BaseException as error:  # handed to the caller's thread as it is
+            outcome["error"] = error
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name="aimlapi-download", daemon=True).start()
+    if not done.wait(timeout):
+        receiver.abandon()
+        watchdog.cut_off()
+        raise _deadline_error(url, timeout, error_type)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 async def _download_once_async(
@@ -146,12 +239,16 @@ async def _download_once_async(
 ) -> tuple[bytes, str | None]:
     receiver = _Receiver(url, timeout=timeout, max_bytes=max_bytes, error_type=error_type)
     try:
-        async with client.stream("GET", url, timeout=timeout, follow_redirects=True) as response:
-            _check_response(url, response, max_bytes, error_type)
-            async for chunk in response.aiter_bytes():
-                receiver.add(chunk)
-            content_type = response.headers.get("content-type")
-    except httpx.HTTPError as error:
+        # httpx's timeouts bound each read; this bounds the whole attempt, headers trickled byte by byte included.
+        async with asyncio.timeout(timeout):
+            async with client.stream("GET", url, timeout=timeout, follow_redirects=True) as response:
+                _check_response(url, response, max_bytes, error_type)
+                async for chunk in response.aiter_bytes():
+                    receiver.add(chunk)
+                content_type = response.headers.get("content-type")
+    except TimeoutError:
+        raise _deadline_error(url, timeout, error_type) from None
+    except (httpx.HTTPError, *_OTHER_TRANSFER_ERRORS) as error:
         raise _transfer_error(url, error, error_type) from error
     return receiver.body(), content_type
 

@@ -17,9 +17,10 @@ from math import gcd
 from typing import Any, Literal, cast, get_args
 
 import httpx
-from openai import OpenAIError
+from openai import APIResponseValidationError, OpenAIError
 
 from .downloads import download, download_async
+from .errors import redact
 
 ImageFamily = Literal["openai", "fal", "google"]
 """The request conventions an image model follows."""
@@ -334,6 +335,35 @@ class ImageResponseError(OpenAIError):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+# Longest excerpt of an answer's body quoted in an `ImageAnswerError`.
+_MAX_EXCERPT = 200
+
+
+class ImageAnswerError(ImageResponseError, APIResponseValidationError):
+    """
+    AI/ML API (or a proxy in front of it) answered an image request with a 2xx status and a body that is not an
+    image answer: empty, not JSON (an HTML page, say), JSON that is not an object, or an object with no readable
+    image. It is an `ImageResponseError` and an `openai.APIResponseValidationError` (so an `openai.APIError`); its
+    text names the status, the content type and a short excerpt of the body, with the API key blanked out.
+
+    :param response: The HTTP response that was read.
+    :param reason: What is wrong with it, in words, as it follows "AI/ML API answered HTTP 200": "with text/html
+        rather than JSON", say.
+    :param secrets: Values blanked out of the text (the API key).
+    """
+
+    def __init__(self, response: httpx.Response, reason: str, secrets: tuple[str, ...] = ()) -> None:
+        content_type = response.headers.get("content-type") or "no content type"
+        text = redact(response.content.decode("utf-8", errors="replace"), secrets)
+        excerpt = (text[:_MAX_EXCERPT] + ("…" if len(text) > _MAX_EXCERPT else "")) if text else "(empty)"
+        message = (
+            f"AI/ML API answered HTTP {response.status_code} {redact(reason, secrets)}. "
+            f"Body ({content_type}): {excerpt!r}"
+        )
+        # openai>=3 annotates httpx2's Response; it takes httpx's at runtime, as the SDK's clients do.
+        APIResponseValidationError.__init__(self, response, None, message=message)  # type: ignore[arg-type]
 
 
 class ImageDownloadError(ImageResponseError):

@@ -4,6 +4,6 @@
 """What the image generator raises when a request succeeded but produced no usable image."""
 
 # Defined with the rest of what is AI/ML API about images, where the shared download code raises them too.
-from haystack_integrations.common.aimlapi.images import ImageDownloadError, ImageResponseError
+from haystack_integrations.common.aimlapi.images import ImageAnswerError, ImageDownloadError, ImageResponseError
 
-__all__ = ["ImageDownloadError", "ImageResponseError"]
+__all__ = ["ImageAnswerError", "ImageDownloadError", "ImageResponseError"]
