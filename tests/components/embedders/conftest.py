@@ -26,9 +26,15 @@ def embeddings_fixture(name: str) -> Any:
     return json.loads((FIXTURES / name).read_text())
 
 
-def vector_for(text: str) -> list[float]:
-    """The embedding `EmbeddingsAPI` gives `text`: different per text, and exact in float32."""
-    return [float(zlib.crc32(text.encode()) % 10007), float(len(text)), 0.5, -0.25]
+def vector_for(text: str, dimensions: int | None = None) -> list[float]:
+    """
+    The embedding `EmbeddingsAPI` gives `text`: different per text, and exact in float32. Four values, or as many as
+    `dimensions` asks for (padded with zeros), as a model that can shorten its vectors answers.
+    """
+    vector = [float(zlib.crc32(text.encode()) % 10007), float(len(text)), 0.5, -0.25]
+    if dimensions is not None:
+        vector = (vector + [0.0] * dimensions)[:dimensions]
+    return vector
 
 
 def encode(vector: list[float], encoding_format: str) -> Any:
@@ -94,8 +100,9 @@ class EmbeddingsAPI:
         body = json.loads(request.content)
         inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
         encoding_format = body.get("encoding_format", "float")
+        dimensions = body.get("dimensions")
         data = [
-            {"object": "embedding", "index": index, "embedding": encode(vector_for(text), encoding_format)}
+            {"object": "embedding", "index": index, "embedding": encode(vector_for(text, dimensions), encoding_format)}
             for index, text in enumerate(inputs)
         ]
         if self.reverse_data:

@@ -97,7 +97,7 @@ def test_dimensions_float_encoding_and_extras(make_document_embedder):
         "title": "Capitals",
         "output_dtype": "float",
     }
-    assert result["documents"][1].embedding == vector_for("doc 1")
+    assert result["documents"][1].embedding == vector_for("doc 1", 256)
     assert result["meta"]["model"] == "text-embedding-004"
 
 

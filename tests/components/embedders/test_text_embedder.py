@@ -74,7 +74,7 @@ def test_dimensions_prefix_suffix_and_model(make_text_embedder):
         "encoding_format": "base64",
         "dimensions": 256,
     }
-    assert result["embedding"] == vector_for("query: capital of France ?")
+    assert result["embedding"] == vector_for("query: capital of France ?", 256)
     assert result["meta"]["model"] == "text-embedding-3-large"
 
 

@@ -16,6 +16,12 @@ from dataclasses import dataclass
 from math import gcd
 from typing import Any, Literal, cast, get_args
 
+import httpx
+from openai import APIResponseValidationError, OpenAIError
+
+from .downloads import download, download_async
+from .errors import redact
+
 ImageFamily = Literal["openai", "fal", "google"]
 """The request conventions an image model follows."""
 
@@ -316,3 +322,166 @@ def images_from_body(body: Mapping[str, Any]) -> list[GeneratedImage]:
     they are, and why.
     """
     return [image for _, image in read_image_answer(body).images]
+
+
+class ImageResponseError(OpenAIError):
+    """
+    AI/ML API accepted an image request (a 2xx status) but its answer holds no image that can be read: the body is
+    empty, not JSON, JSON of another shape, or its entries carry neither bytes nor an address that can be read.
+
+    :param message: What was wrong with the answer, in words.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+# Longest excerpt of an answer's body quoted in an `ImageAnswerError`.
+_MAX_EXCERPT = 200
+
+
+class ImageAnswerError(ImageResponseError, APIResponseValidationError):
+    """
+    AI/ML API (or a proxy in front of it) answered an image request with a 2xx status and a body that is not an
+    image answer: empty, not JSON (an HTML page, say), JSON that is not an object, or an object with no readable
+    image. It is an `ImageResponseError` and an `openai.APIResponseValidationError` (so an `openai.APIError`); its
+    text names the status, the content type and a short excerpt of the body, with the API key blanked out.
+
+    :param response: The HTTP response that was read.
+    :param reason: What is wrong with it, in words, as it follows "AI/ML API answered HTTP 200": "with text/html
+        rather than JSON", say.
+    :param secrets: Values blanked out of the text (the API key).
+    """
+
+    def __init__(self, response: httpx.Response, reason: str, secrets: tuple[str, ...] = ()) -> None:
+        content_type = response.headers.get("content-type") or "no content type"
+        text = redact(response.content.decode("utf-8", errors="replace"), secrets)
+        excerpt = (text[:_MAX_EXCERPT] + ("…" if len(text) > _MAX_EXCERPT else "")) if text else "(empty)"
+        message = (
+            f"AI/ML API answered HTTP {response.status_code} {redact(reason, secrets)}. "
+            f"Body ({content_type}): {excerpt!r}"
+        )
+        # openai>=3 annotates httpx2's Response; it takes httpx's at runtime, as the SDK's clients do.
+        APIResponseValidationError.__init__(self, response, None, message=message)  # type: ignore[arg-type]
+
+
+class ImageDownloadError(ImageResponseError):
+    """
+    AI/ML API answered with the address of an image, and fetching it failed.
+
+    :param url: The address that could not be fetched.
+    :param reason: Why: the HTTP status, the connection error, the size limit, or what came back instead of an image.
+    """
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(
+            f"Could not download the generated image at {url}: {reason}. Pass download_images=False to receive "
+            "the URL instead of the image."
+        )
+        self.url = url
+        self.reason = reason
+
+
+# Bytes read from the start of an SVG file when looking for its root element.
+_SVG_SNIFF_BYTES = 1024
+_ISO_MEDIA_BRANDS = {b"avif": "image/avif", b"avis": "image/avif", b"heic": "image/heic", b"heix": "image/heic"}
+
+
+def sniff_image_mime_type(data: bytes) -> str | None:  # noqa: PLR0911  # one return per format
+    """The MIME type the leading bytes of `data` identify, or `None` if they match no image format known here."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    if data.startswith((b"II*\x00", b"MM\x00*")):
+        return "image/tiff"
+    if data.startswith(b"BM") and len(data) > 14:
+        return "image/bmp"
+    if data[4:8] == b"ftyp" and data[8:12] in _ISO_MEDIA_BRANDS:
+        return _ISO_MEDIA_BRANDS[data[8:12]]
+    head = data[:_SVG_SNIFF_BYTES].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith(b"<svg") or (head.startswith((b"<?xml", b"<!doctype svg")) and b"<svg" in head):
+        return "image/svg+xml"
+    return None
+
+
+def image_mime_type(data: bytes, declared: str | None) -> str | None:
+    """
+    The MIME type of `data`: what its bytes say, else what the server declared if that is an image type.
+
+    The bytes come first because they describe what was actually received; CDNs often label images
+    `application/octet-stream`, and vision models reject an image whose declared type does not match its bytes.
+    """
+    sniffed = sniff_image_mime_type(data)
+    if sniffed:
+        return sniffed
+    if declared:
+        declared = declared.split(";", 1)[0].strip().lower()
+        if declared.startswith("image/"):
+            return declared
+    return None
+
+
+def _as_image(url: str, data: bytes, content_type: str | None) -> tuple[bytes, str]:
+    # An empty body is no image whatever its declared type: it would become a 0-byte ImageContent.
+    mime_type = image_mime_type(data, content_type) if data else None
+    if mime_type is None:
+        answered = f"the server answered with {content_type or 'no content type'}, not an image"
+        raise ImageDownloadError(url, answered + ("" if data else " (the body is empty)"))
+    return data, mime_type
+
+
+def download_image(
+    client: httpx.Client, url: str, *, timeout: float, max_bytes: int, max_retries: int = 0
+) -> tuple[bytes, str]:
+    """
+    Fetches a generated image and returns its bytes and MIME type; see `downloads.download` for the rules (no API
+    key, retries, size and time limits).
+
+    :param client: The bare httpx client to fetch with.
+    :param url: The image's address.
+    :param timeout: Seconds one attempt may take in all.
+    :param max_bytes: The largest image accepted.
+    :param max_retries: How often a transient failure is retried.
+    :raises ImageDownloadError: The download failed, or what came back is not an image.
+    """
+    data, content_type = download(
+        client,
+        url,
+        timeout=timeout,
+        max_bytes=max_bytes,
+        max_retries=max_retries,
+        error_type=ImageDownloadError,
+        what="image",
+    )
+    return _as_image(url, data, content_type)
+
+
+async def download_image_async(
+    client: httpx.AsyncClient, url: str, *, timeout: float, max_bytes: int, max_retries: int = 0
+) -> tuple[bytes, str]:
+    """
+    The asynchronous twin of `download_image`.
+
+    :param client: The bare httpx client to fetch with.
+    :param url: The image's address.
+    :param timeout: Seconds one attempt may take in all.
+    :param max_bytes: The largest image accepted.
+    :param max_retries: How often a transient failure is retried.
+    :raises ImageDownloadError: The download failed, or what came back is not an image.
+    """
+    data, content_type = await download_async(
+        client,
+        url,
+        timeout=timeout,
+        max_bytes=max_bytes,
+        max_retries=max_retries,
+        error_type=ImageDownloadError,
+        what="image",
+    )
+    return _as_image(url, data, content_type)

@@ -12,8 +12,8 @@ import openai
 import pytest
 from haystack.dataclasses import ImageContent
 
+from haystack_integrations.common.aimlapi import downloads as image_downloads
 from haystack_integrations.components.generators.aimlapi import ImageDownloadError, ImageResponseError
-from haystack_integrations.components.generators.aimlapi.image import conversions as image_conversions
 from tests.conftest import TEST_KEY
 from tests.support import MockAPI, fixture_json
 
@@ -284,7 +284,7 @@ def refuse_connection(request: httpx.Request) -> httpx.Response:
 def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """The waits between download attempts, recorded instead of slept."""
     recorded: list[float] = []
-    monkeypatch.setattr(image_conversions.time, "sleep", recorded.append)
+    monkeypatch.setattr(image_downloads.time, "sleep", recorded.append)
     return recorded
 
 
@@ -366,7 +366,7 @@ async def test_run_async_retries_a_download(monkeypatch: pytest.MonkeyPatch) -> 
     async def no_sleep(seconds: float) -> None:
         recorded.append(seconds)
 
-    monkeypatch.setattr(image_conversions.asyncio, "sleep", no_sleep)
+    monkeypatch.setattr(image_downloads.asyncio, "sleep", no_sleep)
     api = MockAPI(
         image_response({"images": [{"url": FLAKY_URL}]}),
         httpx.Response(500),

@@ -2,6 +2,7 @@
 #
 # SPDX-License-Identifier: Apache-2.0
 from .document_embedder import AIMLAPIDocumentEmbedder
+from .errors import EmbeddingResponseError
 from .text_embedder import AIMLAPITextEmbedder
 
-__all__ = ["AIMLAPIDocumentEmbedder", "AIMLAPITextEmbedder"]
+__all__ = ["AIMLAPIDocumentEmbedder", "AIMLAPITextEmbedder", "EmbeddingResponseError"]

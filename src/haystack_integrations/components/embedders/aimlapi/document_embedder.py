@@ -9,6 +9,7 @@ from dataclasses import replace
 from functools import partial
 from typing import Any, Literal
 
+import httpx
 from haystack import Document, component, logging
 from haystack.components.embedders import OpenAIDocumentEmbedder
 from haystack.utils import Secret
@@ -31,10 +32,11 @@ from .wire import (
     EmbeddingBatch,
     body_extras,
     check_parameters,
+    create_embeddings,
+    create_embeddings_async,
+    create_kwargs,
     has_text,
-    post_embeddings,
-    post_embeddings_async,
-    request_body,
+    response_error,
     sum_usage,
 )
 
@@ -45,7 +47,8 @@ FAILED_DOCUMENTS_META_KEY = "failed_documents"
 SKIPPED_DOCUMENTS_META_KEY = "skipped_documents"
 
 # What makes one batch fail without stopping the others: the API refused it or could not be reached after the
-# client's retries (APIError), or it answered with something that is not an embeddings response (ValueError).
+# client's retries (APIError), or it answered with something that is not an embeddings response
+# (EmbeddingResponseError, which is both an APIError and a ValueError).
 _BATCH_ERRORS = (APIError, ValueError)
 _NO_TEXT = "no text to embed: content is empty or None and no meta_fields_to_embed value is set"
 
@@ -261,8 +264,8 @@ class AIMLAPIDocumentEmbedder(AIMLAPIClientsMixin, OpenAIDocumentEmbedder):
             return None
         return self.prefix + text + self.suffix
 
-    def _request_body(self, inputs: list[str], extras: dict[str, Any]) -> dict[str, Any]:
-        return request_body(
+    def _create_kwargs(self, inputs: list[str], extras: dict[str, Any]) -> dict[str, Any]:
+        return create_kwargs(
             model=self.model,
             inputs=inputs,
             encoding_format=self.encoding_format,
@@ -308,10 +311,8 @@ class AIMLAPIDocumentEmbedder(AIMLAPIClientsMixin, OpenAIDocumentEmbedder):
 
         def embed(batch: list[int]) -> EmbeddingBatch:
             inputs = [texts[position] or "" for position in batch]
-            response = post_embeddings(client, self._request_body(inputs, extras))
-            return EmbeddingBatch.from_response(
-                response.content, expected=len(inputs), headers=response.headers, secrets=(client.api_key,)
-            )
+            result = create_embeddings(client, self._create_kwargs(inputs, extras))
+            return self._read(result, len(inputs), client.api_key)
 
         outcomes: list[EmbeddingBatch | BaseException] = [ValueError("not sent")] * len(batches)
         with self._progress(batches) as progress:
@@ -338,6 +339,16 @@ class AIMLAPIDocumentEmbedder(AIMLAPIClientsMixin, OpenAIDocumentEmbedder):
                     raise
         return outcomes
 
+    def _read(self, result: Any, expected: int, api_key: str | None) -> EmbeddingBatch:
+        """The batch `create` answered with. Under `raise_on_failure`, an unusable vector fails the whole batch
+        (raised with its documents named); otherwise only its own document fails."""
+        batch = EmbeddingBatch.from_result(
+            result, expected=expected, secrets=(api_key,) if api_key else (), dimensions=self.dimensions
+        )
+        if batch.bad_rows and self.raise_on_failure:
+            raise batch.error()
+        return batch
+
     def _attempt(
         self, call: Callable[[], EmbeddingBatch], batch: list[int], documents: list[Document]
     ) -> EmbeddingBatch | BaseException:
@@ -357,10 +368,8 @@ class AIMLAPIDocumentEmbedder(AIMLAPIClientsMixin, OpenAIDocumentEmbedder):
             inputs = [texts[position] or "" for position in batch]
             async with semaphore:
                 try:
-                    response = await post_embeddings_async(client, self._request_body(inputs, extras))
-                    outcome: EmbeddingBatch | BaseException = EmbeddingBatch.from_response(
-                        response.content, expected=len(inputs), headers=response.headers, secrets=(client.api_key,)
-                    )
+                    result = await create_embeddings_async(client, self._create_kwargs(inputs, extras))
+                    outcome: EmbeddingBatch | BaseException = self._read(result, len(inputs), client.api_key)
                 except _BATCH_ERRORS as error:
                     self._batch_failed(error, batch, documents)
                     outcome = error
@@ -402,13 +411,28 @@ class AIMLAPIDocumentEmbedder(AIMLAPIClientsMixin, OpenAIDocumentEmbedder):
         embeddings: dict[int, list[float]] = {}
         failed: list[dict[str, Any]] = []
         succeeded: list[EmbeddingBatch] = []
+        odd_dimension = self._odd_dimension_batches(batches, outcomes)
         for batch, outcome in zip(batches, outcomes, strict=True):
-            if isinstance(outcome, EmbeddingBatch):
-                embeddings.update(zip(batch, outcome.embeddings, strict=True))
+            if isinstance(outcome, EmbeddingBatch) and id(outcome) in odd_dimension:
+                error = _describe(odd_dimension[id(outcome)])
+                failed.extend({"id": documents[p].id, "index": p, "error": error} for p in batch)
+                succeeded.append(outcome)  # it was answered, and billed
+            elif isinstance(outcome, EmbeddingBatch):
+                for position, row, vector in zip(batch, range(len(batch)), outcome.embeddings, strict=True):
+                    if vector is None:
+                        error = _describe(outcome.error([row]))
+                        failed.append({"id": documents[position].id, "index": position, "error": error})
+                    else:
+                        embeddings[position] = vector
                 succeeded.append(outcome)
             else:
                 error = _describe(outcome)
                 failed.extend({"id": documents[p].id, "index": p, "error": error} for p in batch)
+        if failed:
+            logger.warning(
+                "{count} documents got no embedding; see meta['failed_documents'].",
+                count=len(failed),
+            )
         skipped = [
             {"id": document.id, "index": position, "reason": _NO_TEXT}
             for position, (document, text) in enumerate(zip(documents, texts, strict=True))
@@ -436,6 +460,37 @@ class AIMLAPIDocumentEmbedder(AIMLAPIClientsMixin, OpenAIDocumentEmbedder):
         meta[SKIPPED_DOCUMENTS_META_KEY] = skipped
         return {"documents": new_documents, "meta": meta}
 
+    def _odd_dimension_batches(
+        self, batches: list[list[int]], outcomes: list[EmbeddingBatch | BaseException]
+    ) -> dict[int, BaseException]:
+        """
+        Batches whose vectors have another dimension than most documents' in this run, with the error for them.
+
+        Each response is checked on its own; a store needs one dimension across the run too. Without `dimensions`
+        asked for, the dimension most documents got is taken as the model's. Under `raise_on_failure` the first
+        odd batch is raised.
+        """
+        counts: dict[int, int] = {}
+        for batch, outcome in zip(batches, outcomes, strict=True):
+            if isinstance(outcome, EmbeddingBatch) and outcome.dimension is not None:
+                counts[outcome.dimension] = counts.get(outcome.dimension, 0) + len(batch)
+        if len(counts) < 2:
+            return {}
+        usual = max(counts, key=lambda dimension: counts[dimension])
+        odd: dict[int, BaseException] = {}
+        for outcome in outcomes:
+            if isinstance(outcome, EmbeddingBatch) and outcome.dimension not in (None, usual):
+                response = outcome.response or httpx.Response(200)
+                error = response_error(
+                    response,
+                    f"its vectors have {outcome.dimension} dimensions, while the run's other answers have {usual}",
+                    outcome.secrets,
+                )
+                if self.raise_on_failure:
+                    raise error
+                odd[id(outcome)] = error
+        return odd
+
     @component.output_types(documents=list[Document], meta=dict[str, Any])
     def run(self, documents: list[Document]) -> dict[str, Any]:
         """
@@ -447,6 +502,9 @@ class AIMLAPIDocumentEmbedder(AIMLAPIClientsMixin, OpenAIDocumentEmbedder):
             `skipped_documents` (each a list of `{"id", "index", "error" | "reason"}`).
         :raises TypeError: `documents` is not a list of Documents, before any request.
         :raises openai.APIError: A batch failed after the client's retries and `raise_on_failure` is True.
+        :raises EmbeddingResponseError: Under `raise_on_failure`, an answer that is not an embeddings response or
+            holds an unusable vector (empty, not finite, of another dimension). Otherwise its documents are listed
+            in `failed_documents`, and never get that vector.
         """
         documents = _validate_documents(documents)
         batches, texts = self._plan(documents)
@@ -466,6 +524,9 @@ class AIMLAPIDocumentEmbedder(AIMLAPIClientsMixin, OpenAIDocumentEmbedder):
             `skipped_documents` (each a list of `{"id", "index", "error" | "reason"}`).
         :raises TypeError: `documents` is not a list of Documents, before any request.
         :raises openai.APIError: A batch failed after the client's retries and `raise_on_failure` is True.
+        :raises EmbeddingResponseError: Under `raise_on_failure`, an answer that is not an embeddings response or
+            holds an unusable vector (empty, not finite, of another dimension). Otherwise its documents are listed
+            in `failed_documents`, and never get that vector.
         """
         documents = _validate_documents(documents)
         batches, texts = self._plan(documents)

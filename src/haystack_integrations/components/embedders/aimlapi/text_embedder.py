@@ -24,10 +24,10 @@ from .wire import (
     EmbeddingBatch,
     body_extras,
     check_parameters,
+    create_embeddings,
+    create_embeddings_async,
+    create_kwargs,
     has_text,
-    post_embeddings,
-    post_embeddings_async,
-    request_body,
 )
 
 
@@ -159,7 +159,8 @@ class AIMLAPITextEmbedder(AIMLAPIClientsMixin, OpenAITextEmbedder):
         return data
 
     def _prepare_input(self, text: str) -> dict[str, Any]:
-        """The JSON body: the parent's request, plus AI/ML API's body fields and the chosen encoding."""
+        """The keyword arguments of `Embeddings.create()`: the parent's, with the chosen encoding and AI/ML API's
+        body fields as `extra_body`."""
         if not isinstance(text, str):
             raise TypeError(
                 f"text must be a str, got {type(text).__name__}. To embed Documents, use AIMLAPIDocumentEmbedder."
@@ -168,7 +169,7 @@ class AIMLAPITextEmbedder(AIMLAPIClientsMixin, OpenAITextEmbedder):
             raise ValueError("text is empty or blank. Pass the text to embed (the API refuses empty input).")
         # The parent's keyword arguments for `embeddings.create()` are exactly the JSON fields of the request.
         parent_fields = parent_embedding_request(super(AIMLAPITextEmbedder, self), text)  # noqa: UP008
-        return request_body(
+        return create_kwargs(
             model=parent_fields["model"],
             inputs=parent_fields["input"],
             encoding_format=self.encoding_format,
@@ -182,15 +183,19 @@ class AIMLAPITextEmbedder(AIMLAPIClientsMixin, OpenAITextEmbedder):
             ),
         )
 
-    def _build_output(self, batch: EmbeddingBatch) -> dict[str, Any]:
+    def _build_output(self, result: Any, secrets: tuple[str, ...]) -> dict[str, Any]:
+        batch = EmbeddingBatch.from_result(result, expected=1, secrets=secrets, dimensions=self.dimensions)
+        vector = batch.embeddings[0]
+        if vector is None:
+            raise batch.error()
         meta: dict[str, Any] = {"model": batch.model or self.model, "usage": batch.usage}
         if batch.cost is not None:
             meta[COST_META_KEY] = batch.cost
-        return {"embedding": batch.embeddings[0], "meta": meta}
+        return {"embedding": vector, "meta": meta}
 
-    # The parent's run() goes through `embeddings.create()`, whose pydantic response drops AI/ML API's cost block
-    # and leaves base64 vectors undecoded when the encoding is chosen explicitly. These send the body and read the
-    # raw response the same way the document embedder does.
+    # The parent's run() reads `embeddings.create()`'s pydantic response, which drops AI/ML API's cost block and
+    # leaves base64 vectors undecoded when the encoding is chosen explicitly. These call the same `create` through
+    # `with_raw_response` and read the raw response the way the document embedder does.
 
     @component.output_types(embedding=list[float], meta=dict[str, Any])
     def run(self, text: str) -> dict[str, Any]:
@@ -202,15 +207,12 @@ class AIMLAPITextEmbedder(AIMLAPIClientsMixin, OpenAITextEmbedder):
             AI/ML API reports it.
         :raises ValueError / TypeError: `text` is not a non-blank str, before any request.
         :raises openai.APIStatusError: The API refused the request; the text is AI/ML API's own message.
+        :raises EmbeddingResponseError: The answer is not an embeddings response, or its vector is unusable (empty,
+            not finite, or not of the `dimensions` asked for). It is an `openai.APIError` and a `ValueError`.
         """
-        body = self._prepare_input(text=text)
+        kwargs = self._prepare_input(text=text)
         client = self._client_for_call()
-        response = post_embeddings(client, body)
-        return self._build_output(
-            EmbeddingBatch.from_response(
-                response.content, expected=1, headers=response.headers, secrets=(client.api_key,)
-            )
-        )
+        return self._build_output(create_embeddings(client, kwargs), (client.api_key,))
 
     @component.output_types(embedding=list[float], meta=dict[str, Any])
     async def run_async(self, text: str) -> dict[str, Any]:
@@ -222,12 +224,9 @@ class AIMLAPITextEmbedder(AIMLAPIClientsMixin, OpenAITextEmbedder):
             AI/ML API reports it.
         :raises ValueError / TypeError: `text` is not a non-blank str, before any request.
         :raises openai.APIStatusError: The API refused the request; the text is AI/ML API's own message.
+        :raises EmbeddingResponseError: The answer is not an embeddings response, or its vector is unusable (empty,
+            not finite, or not of the `dimensions` asked for). It is an `openai.APIError` and a `ValueError`.
         """
-        body = self._prepare_input(text=text)
+        kwargs = self._prepare_input(text=text)
         client = await self._async_client_for_call()
-        response = await post_embeddings_async(client, body)
-        return self._build_output(
-            EmbeddingBatch.from_response(
-                response.content, expected=1, headers=response.headers, secrets=(client.api_key,)
-            )
-        )
+        return self._build_output(await create_embeddings_async(client, kwargs), (client.api_key,))

@@ -5,6 +5,7 @@
 
 import base64
 import json
+import math
 import sys
 from array import array
 from collections.abc import Mapping
@@ -13,12 +14,15 @@ from typing import Any
 
 import httpx
 from openai import AsyncOpenAI, OpenAI
+from openai.resources.embeddings import AsyncEmbeddingsWithRawResponse, EmbeddingsWithRawResponse
+from pydantic import BaseModel
 
-from haystack_integrations.common.aimlapi import check_extra_headers, cost_from_response
+from haystack_integrations.common.aimlapi import check_extra_headers, cost_from_response, error_message_from_body
 from haystack_integrations.common.aimlapi.errors import redact
 
+from .errors import EmbeddingResponseError
+
 DEFAULT_MODEL = "text-embedding-3-small"
-EMBEDDINGS_PATH = "/embeddings"
 ENCODING_FORMATS = ("base64", "float")
 
 # Keys of the JSON body the component sets itself; a user's `extra_body` may not replace them.
@@ -108,31 +112,43 @@ def body_extras(
     return {**named, **extra_body}
 
 
-def request_body(
+def create_kwargs(
     *, model: str, inputs: str | list[str], encoding_format: str, dimensions: int | None, extras: dict[str, Any]
 ) -> dict[str, Any]:
-    """The JSON body of one request: OpenAI's fields, then AI/ML API's model-family fields at the top level."""
-    body: dict[str, Any] = {"model": model, "input": inputs, "encoding_format": encoding_format}
+    """
+    The keyword arguments of `Embeddings.create()` for one request: those Haystack's embedders pass (`model`,
+    `input`, `encoding_format`, `dimensions` when set), and AI/ML API's model-family fields as `extra_body`, which
+    the SDK puts at the top level of the JSON body.
+    """
+    kwargs: dict[str, Any] = {"model": model, "input": inputs, "encoding_format": encoding_format}
     if dimensions is not None:
-        body["dimensions"] = dimensions
-    body.update(extras)
-    return body
+        kwargs["dimensions"] = dimensions
+    if extras:
+        kwargs["extra_body"] = extras
+    return kwargs
 
 
-def post_embeddings(client: OpenAI, body: dict[str, Any]) -> httpx.Response:
+# Through the SDK's embeddings resource, so that mocks, wrappers and instrumentation of `Embeddings.create` see
+# every request, as they see the parent's. `with_raw_response` hands back the HTTP response unparsed: the SDK's
+# parsing builds a pydantic object per embedding and decodes base64 in Python, which costs more CPU than the whole
+# round trip once batches run in parallel. It is preferred over `with_streaming_response` because it returns
+# whatever `create` returned, so a mock's parsed response reaches `EmbeddingBatch.from_result` intact (the streaming
+# wrapper's context manager would call `close()` on it). The wrapper is built per call rather than read from the
+# cached `client.embeddings.with_raw_response`, which keeps the `create` it first saw: a patch applied later, as a
+# test does, would be bypassed.
+
+
+def create_embeddings(client: OpenAI, kwargs: dict[str, Any]) -> Any:
     """
-    Sends one `/embeddings` request and returns the raw response.
-
-    `client.post` is the SDK's own way of sending a JSON body as it is: it keeps the client's key, headers, retries
-    and AI/ML API error messages, and skips what `embeddings.create()` adds on top, a type-driven walk over every
-    input string and a pydantic object per embedding, which cost more CPU than the whole response handling here.
+    Sends one embeddings request through `client.embeddings` and returns what `create` returned: the SDK's raw
+    response, or, when `create` is mocked, whatever the mock returns.
     """
-    return client.post(EMBEDDINGS_PATH, body=body, cast_to=httpx.Response)
+    return EmbeddingsWithRawResponse(client.embeddings).create(**kwargs)
 
 
-async def post_embeddings_async(client: AsyncOpenAI, body: dict[str, Any]) -> httpx.Response:
-    """`post_embeddings` on an asynchronous client."""
-    return await client.post(EMBEDDINGS_PATH, body=body, cast_to=httpx.Response)
+async def create_embeddings_async(client: AsyncOpenAI, kwargs: dict[str, Any]) -> Any:
+    """`create_embeddings` on an asynchronous client."""
+    return await AsyncEmbeddingsWithRawResponse(client.embeddings).create(**kwargs)
 
 
 def has_text(text: str) -> bool:
@@ -140,10 +156,23 @@ def has_text(text: str) -> bool:
     return bool(text.strip())
 
 
+def _check_vector(vector: list[float]) -> list[float]:
+    if not vector:
+        raise ValueError("the embedding is empty")
+    # One C-level sum spots NaN and infinity (they make it non-finite); only then is every value checked, since
+    # finite values can also add up past the float range.
+    if not math.isfinite(sum(vector)) and not all(map(math.isfinite, vector)):
+        raise ValueError("the embedding holds a value that is not a finite number (NaN, infinity, or out of range)")
+    return vector
+
+
 def decode_embedding(value: Any) -> list[float]:
     """
-    One embedding as a list of floats, from either wire format: a JSON list of numbers, or the base64 of
+    One embedding as a list of finite floats, from either wire format: a JSON list of numbers, or the base64 of
     little-endian float32 values. A server that ignores `encoding_format: base64` still works.
+
+    :raises ValueError: The value is neither, is empty, or holds NaN, an infinity or a number too large for a float
+        (`1e400`, `10**400`).
     """
     # `array` converts and type-checks in C: a Python loop over 1536 floats per vector would cost more than the
     # rest of the response handling together. No numpy: the package depends on haystack-ai only.
@@ -151,82 +180,219 @@ def decode_embedding(value: Any) -> list[float]:
         try:
             raw = base64.b64decode(value, validate=True)
         except ValueError as error:
-            raise ValueError(f"an embedding is neither a list of numbers nor valid base64: {error}") from error
+            raise ValueError(f"the embedding is neither a list of numbers nor valid base64: {error}") from error
         if len(raw) % 4:
-            raise ValueError(f"a base64 embedding holds {len(raw)} bytes, which is not a whole number of float32s.")
+            raise ValueError(f"the base64 embedding holds {len(raw)} bytes, which is not a whole number of float32s")
         vector = array("f", raw)
         if sys.byteorder == "big":
             vector.byteswap()
-        return vector.tolist()
+        return _check_vector(vector.tolist())
     if isinstance(value, list):
+        # JSON true/false would pass as 1.0/0.0; the set of types is built in C, without a Python loop.
+        if not set(map(type, value)) <= _NUMBER_TYPES:
+            raise ValueError("the embedding list holds something other than numbers")
         try:
-            return array("d", value).tolist()
-        except TypeError:
-            raise ValueError("an embedding list holds something other than numbers.") from None
-    raise ValueError(f"an embedding is a {type(value).__name__}, expected a list of numbers or a base64 string.")
+            return _check_vector(array("d", value).tolist())
+        except OverflowError:  # an integer such as 10**400, which JSON allows and no float can hold
+            raise ValueError(
+                "the embedding holds a value that is not a finite number (NaN, infinity, or out of range)"
+            ) from None
+    raise ValueError(f"the embedding is a {type(value).__name__}, expected a list of numbers or a base64 string")
+
+
+_NUMBER_TYPES = frozenset({float, int})
+# Where a body read without an HTTP response (a test's bytes) claims to come from, for the error's `request`.
+_PLACEHOLDER_REQUEST = httpx.Request("POST", "https://api.aimlapi.com/v1/embeddings")
+
+
+class _NotEmbeddingsError(Exception):
+    """Why a body is not an embeddings response for the inputs sent; becomes an `EmbeddingResponseError`."""
+
+
+def _excerpt(text: str, secrets: tuple[str, ...]) -> str:
+    text = redact(text, secrets)
+    return text[:_MAX_EXCERPT] + ("…" if len(text) > _MAX_EXCERPT else "")
+
+
+def response_error(response: httpx.Response, reason: str, secrets: tuple[str, ...]) -> EmbeddingResponseError:
+    """The typed error for a 2xx `response` that is not a usable embeddings response, naming status, content type
+    and an excerpt of the body, without the key."""
+    content_type = response.headers.get("content-type") or "no content type"
+    content = response.content
+    body = _excerpt(content.decode("utf-8", errors="replace"), secrets) if content else "(empty)"
+    return EmbeddingResponseError(
+        response,
+        message=(
+            f"AI/ML API answered the embeddings request with HTTP {response.status_code} ({content_type}), but "
+            f"{redact(reason, secrets)}. Body: {body!r}"
+        ),
+    )
+
+
+def _json_body(content: bytes) -> Any:
+    if not content.strip():
+        raise _NotEmbeddingsError("the body is empty")
+    try:
+        return json.loads(content)
+    except (ValueError, RecursionError):
+        raise _NotEmbeddingsError("the body is not JSON") from None
+
+
+def _data_rows(body: Any, expected: int, secrets: tuple[str, ...]) -> list[Mapping[str, Any]]:
+    data = body.get("data") if isinstance(body, Mapping) else None
+    if not isinstance(data, list):
+        message = error_message_from_body(body) if isinstance(body, Mapping) else None
+        said = f" (the body says: {_excerpt(message, secrets)})" if message else ""
+        raise _NotEmbeddingsError(f"the JSON {type(body).__name__} has no 'data' list{said}")
+    if len(data) != expected:
+        raise _NotEmbeddingsError(f"the embeddings response holds {len(data)} embeddings for {expected} inputs")
+    for position, item in enumerate(data):
+        if not isinstance(item, Mapping):
+            raise _NotEmbeddingsError(f"data[{position}] is a JSON {type(item).__name__}, not an object")
+        if "embedding" not in item:
+            raise _NotEmbeddingsError(f"data[{position}] of the embeddings response has no 'embedding'")
+    return data
+
+
+def _place_rows(data: list[Mapping[str, Any]], expected: int) -> list[Mapping[str, Any]]:
+    """The rows in input order. `index` says which input a row belongs to; servers need not list them in order."""
+    placed: list[Mapping[str, Any] | None] = [None] * expected
+    for position, item in enumerate(data):
+        index = item.get("index", position)
+        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < expected:
+            raise _NotEmbeddingsError(f"data[{position}] of the embeddings response has a bad index {index!r}")
+        if placed[index] is not None:
+            raise _NotEmbeddingsError(
+                f"data[{position}] of the embeddings response has a bad index {index!r}: it is repeated"
+            )
+        placed[index] = item
+    return placed  # type: ignore[return-value]  # as many distinct indexes as slots: every slot is filled
 
 
 @dataclass
 class EmbeddingBatch:
-    """The embeddings of one request, in the order of its inputs, with the response's model, usage and cost."""
+    """
+    The embeddings of one request, in the order of its inputs, with the response's model, usage and cost.
 
-    embeddings: list[list[float]]
+    `embeddings[i]` is `None` for an input whose vector failed the checks (empty, not numbers, not finite, or of
+    another dimension than asked for or than the others); `bad_rows[i]` says why, and `error(...)` builds the
+    typed error for those inputs.
+    """
+
+    embeddings: list[list[float] | None]
     model: str | None = None
     usage: dict[str, Any] = field(default_factory=dict)
     cost: dict[str, Any] | None = None
+    bad_rows: dict[int, str] = field(default_factory=dict)
+    response: httpx.Response | None = field(default=None, repr=False)
+    secrets: tuple[str, ...] = field(default=(), repr=False)
+
+    @property
+    def dimension(self) -> int | None:
+        """The length of the vectors that passed the checks (all share it), or `None` if none did."""
+        return next((len(vector) for vector in self.embeddings if vector is not None), None)
+
+    def error(self, rows: list[int] | None = None) -> EmbeddingResponseError:
+        """The typed error for the inputs at `rows` (every bad row by default), saying what is wrong with each."""
+        rows = sorted(self.bad_rows) if rows is None else rows
+        reasons = "; ".join(f"data for input {row}: {self.bad_rows[row]}" for row in rows if row in self.bad_rows)
+        response = self.response or httpx.Response(200, request=_PLACEHOLDER_REQUEST)
+        return response_error(response, f"holds unusable vectors ({reasons})", self.secrets)
 
     @classmethod
     def from_response(
         cls,
-        content: bytes,
+        response: httpx.Response | bytes,
         *,
         expected: int,
         headers: Mapping[str, str] | None = None,
         secrets: tuple[str, ...] = (),
+        dimensions: int | None = None,
     ) -> "EmbeddingBatch":
         """
-        Reads a `/v1/embeddings` response body.
+        Reads a `/v1/embeddings` response, checking every vector.
 
         The body is parsed with `json` rather than into the `openai` SDK's pydantic models: building a model
         object for every float of a batch of float-encoded vectors costs more CPU than the request's whole network
         round trip, and that CPU is serialized by the GIL when batches run in parallel.
 
-        :param content: The raw response body.
+        :param response: The HTTP response, or its raw body.
         :param expected: How many inputs the request sent.
-        :param headers: The response's headers, read for the cost when the body has none.
+        :param headers: The response's headers, read for the cost when the body has none (taken from `response`
+            when it is one).
         :param secrets: Values blanked out of the body excerpts an error quotes (the key, which a misdirected
             base URL, such as a server that echoes requests, may send back).
-        :raises ValueError: The body is not an embeddings response for `expected` inputs.
+        :param dimensions: The vector length asked for, if any: a vector of another length is unusable.
+        :raises EmbeddingResponseError: The body is not an embeddings response for `expected` inputs. A vector
+            that fails the checks does not raise: it is listed in `bad_rows`.
         """
+        if isinstance(response, bytes | bytearray):
+            response = httpx.Response(200, content=response, headers=dict(headers or {}), request=_PLACEHOLDER_REQUEST)
         try:
-            body = json.loads(content)
-        except ValueError:
-            excerpt = redact(content.decode("utf-8", errors="replace"), secrets)[:_MAX_EXCERPT]
-            raise ValueError(f"the embeddings response is not JSON: {excerpt!r}") from None
-        data = body.get("data") if isinstance(body, Mapping) else None
-        if not isinstance(data, list):
-            excerpt = redact(str(body), secrets)[:_MAX_EXCERPT]
-            raise ValueError(f"the embeddings response has no 'data' list: {excerpt!r}")
-        if len(data) != expected:
-            raise ValueError(f"the embeddings response holds {len(data)} embeddings for {expected} inputs.")
-        embeddings: list[list[float] | None] = [None] * expected
-        for position, item in enumerate(data):
-            if not isinstance(item, Mapping) or "embedding" not in item:
-                raise ValueError(f"data[{position}] of the embeddings response has no 'embedding'.")
-            # `index` says which input an embedding belongs to; servers need not list them in order.
-            index = item.get("index", position)
-            if not isinstance(index, int) or not 0 <= index < expected or embeddings[index] is not None:
-                raise ValueError(f"data[{position}] of the embeddings response has a bad index {index!r}.")
+            body = _json_body(response.content)
+            rows = _place_rows(_data_rows(body, expected, secrets), expected)
+        except _NotEmbeddingsError as problem:
+            raise response_error(response, str(problem), secrets) from None
+        embeddings: list[list[float] | None] = []
+        bad_rows: dict[int, str] = {}
+        for index, row in enumerate(rows):
             try:
-                embeddings[index] = decode_embedding(item["embedding"])
+                vector = decode_embedding(row["embedding"])
             except ValueError as error:
-                raise ValueError(f"data[{position}]: {error}") from None
+                bad_rows[index] = str(error)
+                vector = None
+            if vector is not None and dimensions is not None and len(vector) != dimensions:
+                bad_rows[index] = f"the embedding has {len(vector)} dimensions, not the {dimensions} asked for"
+                vector = None
+            embeddings.append(vector)
+        lengths = {len(vector) for vector in embeddings if vector is not None}
+        if len(lengths) > 1:
+            # Which length is right cannot be told from the response: none of its vectors is used.
+            for index, vector in enumerate(embeddings):
+                if vector is not None:
+                    bad_rows[index] = f"the response mixes vectors of {sorted(lengths)} dimensions"
+                    embeddings[index] = None
         usage = body.get("usage")
+        model = body.get("model")
         return cls(
-            embeddings=embeddings,  # type: ignore[arg-type]  # every slot was filled above
-            model=body.get("model") if isinstance(body.get("model"), str) else None,
+            embeddings=embeddings,
+            model=model if isinstance(model, str) else None,
             usage=dict(usage) if isinstance(usage, Mapping) else {},
-            cost=cost_from_response(body, headers),
+            cost=cost_from_response(body, response.headers),
+            bad_rows=bad_rows,
+            response=response,
+            secrets=secrets,
+        )
+
+    @classmethod
+    def from_result(
+        cls, result: Any, *, expected: int, secrets: tuple[str, ...] = (), dimensions: int | None = None
+    ) -> "EmbeddingBatch":
+        """
+        Reads what `Embeddings.create` returned through `with_raw_response`: the SDK's raw response, or, where a
+        test or a wrapper replaced `create`, a parsed `CreateEmbeddingResponse` (read from its JSON form, so it
+        gets the same checks).
+
+        :param result: What `create` returned.
+        :param expected: How many inputs the request sent.
+        :param secrets: Values blanked out of error texts.
+        :param dimensions: The vector length asked for, if any.
+        :raises EmbeddingResponseError: The answer is not a usable embeddings response.
+        :raises TypeError: `create` returned neither (a mock set up to return something else).
+        """
+        # httpx's Response, or the copy of httpx the SDK bundles (`httpx2`) when it built its own HTTP client.
+        http_response = getattr(result, "http_response", None)
+        if http_response is not None and isinstance(getattr(http_response, "content", None), bytes):
+            return cls.from_response(http_response, expected=expected, secrets=secrets, dimensions=dimensions)
+        if isinstance(result, BaseModel):
+            content = result.model_dump_json().encode()
+            response = httpx.Response(
+                200, content=content, headers={"content-type": "application/json"}, request=_PLACEHOLDER_REQUEST
+            )
+            return cls.from_response(response, expected=expected, secrets=secrets, dimensions=dimensions)
+        raise TypeError(
+            f"Embeddings.create returned a {type(result).__name__}; expected the SDK's response or a "
+            "CreateEmbeddingResponse. If it is mocked, make the mock return a CreateEmbeddingResponse."
         )
 
 

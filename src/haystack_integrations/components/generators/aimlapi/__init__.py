@@ -4,11 +4,12 @@
 from haystack_integrations.common.aimlapi import StreamInterruptedError
 
 from .chat.chat_generator import AIMLAPIChatGenerator
-from .image import AIMLAPIImageGenerator, ImageDownloadError, ImageResponseError
+from .image import AIMLAPIImageGenerator, ImageAnswerError, ImageDownloadError, ImageResponseError
 
 __all__ = [
     "AIMLAPIChatGenerator",
     "AIMLAPIImageGenerator",
+    "ImageAnswerError",
     "ImageDownloadError",
     "ImageResponseError",
     "StreamInterruptedError",

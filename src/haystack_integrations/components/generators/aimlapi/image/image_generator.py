@@ -4,6 +4,8 @@
 
 import asyncio
 import base64
+import json
+import threading
 import weakref
 from collections.abc import Mapping
 from typing import Any
@@ -35,22 +37,21 @@ from haystack_integrations.common.aimlapi.images import (
     ImageSize,
     check_image_family,
     check_image_size,
+    download_image,
+    download_image_async,
+    image_mime_type,
     infer_image_family,
     read_image_answer,
     size_parameter,
 )
 
-from .conversions import (
-    decode_data_url,
-    decode_inline_image,
-    download_image,
-    download_image_async,
-    image_mime_type,
-    is_data_url,
-)
-from .errors import ImageResponseError
+from .conversions import decode_data_url, decode_inline_image, is_data_url
+from .errors import ImageAnswerError, ImageResponseError
 
 logger = logging.getLogger(__name__)
+
+# Guards the pairing of `openai` clients with download clients; pairs are made once per client.
+_DOWNLOAD_CLIENTS_LOCK = threading.Lock()
 
 DEFAULT_MODEL = "flux/schnell"
 DEFAULT_DOWNLOAD_TIMEOUT_SECONDS = 60.0
@@ -157,6 +158,15 @@ def _image_content(data: bytes, mime_type: str | None, meta: dict[str, Any]) -> 
     return ImageContent(
         base64_image=base64.b64encode(data).decode("ascii"), mime_type=mime_type, meta=meta, validation=False
     )
+
+
+def _cost(body: Mapping[str, Any], headers: Mapping[str, str]) -> dict[str, Any] | None:
+    # A cost figure too large for a float (an integer such as 10**400) makes the shared reader overflow; the images
+    # were generated and paid for all the same, so an unreadable cost is left out rather than failing the call.
+    try:
+        return cost_from_response(body, headers)
+    except (OverflowError, ValueError):
+        return None
 
 
 @component
@@ -293,9 +303,14 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
         return self.model_family or infer_image_family(self.model)
 
     # --- clients -----------------------------------------------------------------------------------------------
-    # The component owns the httpx client and hands it to the `openai` client, so that downloads go through the
+    # The component builds the httpx client and hands it to the `openai` client, so that downloads go through the
     # same connection pool, proxies and (in tests) transport as the generation requests. The API key is added by
     # the `openai` client per request, so downloads through the bare httpx client never carry it.
+    #
+    # Each `openai` client is paired with its download client in `_download_clients`, and a call looks the pair up
+    # once, from the client it took: with one async client per event loop, `_async_http_client` names only the one
+    # built last, which another thread's loop may replace at any time. A client the user assigned to `client` /
+    # `async_client` gets a bare download client of its own the first time it is used.
 
     _transient_attributes = (
         *AIMLAPIClientsMixin._transient_attributes,
@@ -305,38 +320,39 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
     )
 
     def _remember_download_client(self, client: Any, http_client: Any) -> None:
-        # Each client this component builds (one per event loop for async) downloads through its own httpx client;
-        # a call finds it from the client it took, never from an attribute another loop may have changed since.
-        if self.__dict__.get("_download_clients") is None:
-            self._download_clients: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
-        self._download_clients[client] = http_client
+        with _DOWNLOAD_CLIENTS_LOCK:
+            pairs: weakref.WeakKeyDictionary[Any, Any] | None = self.__dict__.get("_download_clients")
+            if pairs is None:
+                pairs = weakref.WeakKeyDictionary()
+                self._download_clients = pairs
+            pairs[client] = http_client
+
+    def _download_client(self, client: Any, *, asynchronous: bool) -> Any:
+        """The httpx client that downloads for a call made with `client`."""
+        pairs = self.__dict__.get("_download_clients")
+        http_client = pairs.get(client) if pairs is not None else None
+        if http_client is None:
+            if asynchronous:
+                http_client = init_http_client(self.http_client_kwargs, async_client=True) or httpx.AsyncClient()
+            else:
+                http_client = init_http_client(self.http_client_kwargs, async_client=False) or httpx.Client()
+            self._remember_download_client(client, http_client)
+        return http_client
 
     def _make_client(self, options: Mapping[str, Any]) -> AIMLAPIClient:
-        self._http_client = init_http_client(self.http_client_kwargs, async_client=False) or httpx.Client()
+        http_client = init_http_client(self.http_client_kwargs, async_client=False) or httpx.Client()
         # openai>=3 annotates http_client as httpx2's client; it accepts httpx's at runtime.
-        client = AIMLAPIClient(http_client=self._http_client, **options)  # type: ignore[arg-type]
-        self._remember_download_client(client, self._http_client)
+        client = AIMLAPIClient(http_client=http_client, **options)  # type: ignore[arg-type]
+        self._remember_download_client(client, http_client)
+        self._http_client = http_client
         return client
 
     def _make_async_client(self, options: Mapping[str, Any]) -> AsyncAIMLAPIClient:
-        self._async_http_client = init_http_client(self.http_client_kwargs, async_client=True) or httpx.AsyncClient()
-        client = AsyncAIMLAPIClient(http_client=self._async_http_client, **options)  # type: ignore[arg-type]
-        self._remember_download_client(client, self._async_http_client)
+        http_client = init_http_client(self.http_client_kwargs, async_client=True) or httpx.AsyncClient()
+        client = AsyncAIMLAPIClient(http_client=http_client, **options)  # type: ignore[arg-type]
+        self._remember_download_client(client, http_client)
+        self._async_http_client = http_client
         return client
-
-    def _download_client_for(self, client: Any, *, asynchronous: bool) -> tuple[Any, bool]:
-        """
-        The httpx client that downloads the images of a call made through `client`, and whether the call must close
-        it. A client the user assigned has none of ours: its call gets a fresh one, built from `http_client_kwargs`
-        and closed when the call ends, so the user's client is used as given and never closed.
-        """
-        known = self.__dict__.get("_download_clients")
-        http_client = known.get(client) if known is not None else None
-        if http_client is not None:
-            return http_client, False
-        if asynchronous:
-            return init_http_client(self.http_client_kwargs, async_client=True) or httpx.AsyncClient(), True
-        return init_http_client(self.http_client_kwargs, async_client=False) or httpx.Client(), True
 
     def close(self) -> None:
         """Releases the synchronous client and its connections."""
@@ -468,39 +484,48 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
 
     # --- responses -----------------------------------------------------------------------------------------------
 
-    def _read_response(self, response: httpx.Response) -> tuple[dict[str, Any], ImageAnswer]:
+    def _read_response(
+        self, response: httpx.Response, secrets: tuple[str, ...] = ()
+    ) -> tuple[dict[str, Any], ImageAnswer]:
         """
-        The body of a 2xx answer and what it says about its images. Raises `ImageResponseError` if it has no
+        The body of a 2xx answer and what it says about its images. Raises `ImageAnswerError` if it has no
         readable image; warns about entries that hold none and about images the safety checker flagged.
         """
         content_type = response.headers.get("content-type", "")
         if content_type.split(";", 1)[0].strip().lower().startswith("image/"):
             # An upstream that answers with the image itself rather than JSON.
+            if not response.content:
+                raise ImageAnswerError(response, f"with an empty {content_type} body, not an image", secrets)
             encoded = base64.b64encode(response.content).decode("ascii")
             return {}, ImageAnswer(images=((0, GeneratedImage(base64=encoded, mime_type=content_type)),))
+        if not response.content.strip():
+            raise ImageAnswerError(response, f"with an empty body (model {self.model!r})", secrets)
         try:
-            body = response.json()
-        except ValueError:
-            excerpt = error_message_from_body(response.content) or "an empty body"
-            raise ImageResponseError(
-                f"AI/ML API answered HTTP {response.status_code} with {content_type or 'no content type'} rather "
-                f"than JSON (model {self.model!r}): {excerpt}"
+            body = json.loads(response.content)
+        except (ValueError, RecursionError):
+            excerpt = error_message_from_body(response.content) or "an unreadable body"
+            raise ImageAnswerError(
+                response,
+                f"with {content_type or 'no content type'} rather than JSON (model {self.model!r}): {excerpt}",
+                secrets,
             ) from None
         if not isinstance(body, dict):
-            raise ImageResponseError(
-                f"AI/ML API answered with a JSON {type(body).__name__} rather than an object (model {self.model!r})."
+            raise ImageAnswerError(
+                response, f"with a JSON {type(body).__name__} rather than an object (model {self.model!r})", secrets
             )
         answer = read_image_answer(body)
         flagged = answer.flagged_indexes
         missing = "; ".join(f"entry {entry.index}: {entry.reason}" for entry in answer.missing)
         if not answer.images:
             message = error_message_from_body(body)
-            raise ImageResponseError(
-                f"AI/ML API answered HTTP {response.status_code} without an image (model {self.model!r})"
-                + (f": {message}" if message else f"; the answer has the keys {sorted(body)}")
+            raise ImageAnswerError(
+                response,
+                f"without an image (model {self.model!r})"
+                + (f": {message}" if message else f"; the answer has the keys {sorted(body)[:20]}")
                 + (f"; none of its {len(answer.missing)} image entries holds one ({missing})" if answer.missing else "")
                 + (f"; has_nsfw_concepts flags images {flagged} as refused by the safety checker" if flagged else "")
-                + ". Check the model id, the prompt (it may have been refused by a safety filter) and the parameters."
+                + ". Check the model id, the prompt (it may have been refused by a safety filter) and the parameters",
+                secrets,
             )
         if answer.missing:
             logger.warning(
@@ -522,15 +547,23 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
         return body, answer
 
     @staticmethod
-    def _decode_without_request(image: GeneratedImage) -> tuple[bytes, str | None] | None:
-        """The bytes and declared type of an image that needs no download, or `None` if it does."""
+    def _decode_without_request(image: GeneratedImage, index: int) -> tuple[bytes, str | None] | None:
+        """
+        The bytes and declared type of an image that needs no download, or `None` if it does. Raises
+        `ImageResponseError` for inline data that is not base64 or that decodes to no bytes at all: an empty image
+        is never returned as one.
+        """
         if image.base64:
             data, declared = decode_inline_image(image.base64)
-            return data, declared or image.mime_type
-        if image.url and is_data_url(image.url):
+        elif image.url and is_data_url(image.url):
             data, declared = decode_data_url(image.url)
-            return data, declared or image.mime_type
-        return None
+        else:
+            return None
+        if not data:
+            raise ImageResponseError(
+                f"The response's image {index} is inline data that decodes to no bytes, not an image."
+            )
+        return data, declared or image.mime_type
 
     def _meta(self, body: Mapping[str, Any], answer: ImageAnswer, headers: Mapping[str, str]) -> dict[str, Any]:
         images = [image for _, image in answer.images]
@@ -547,9 +580,9 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
         if answer.nsfw_flags is not None:
             meta["nsfw_flags"] = list(answer.nsfw_flags)
         usage = body.get("usage")
-        if usage is not None:
-            meta["usage"] = usage
-        cost = cost_from_response(body, headers)
+        if isinstance(usage, Mapping):  # anything else is no usage a caller could add up
+            meta["usage"] = dict(usage)
+        cost = _cost(body, headers)
         if cost is not None:
             meta[COST_META_KEY] = cost
         return meta
@@ -594,35 +627,33 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
               also logged as a warning.
         :raises ValueError / TypeError: Bad input, before any request is sent.
         :raises openai.APIStatusError: The API refused the request; the text is AI/ML API's own message.
-        :raises ImageResponseError: The answer held no readable image at all.
+        :raises ImageAnswerError: The answer is not an image answer (empty, not JSON, not an object) or holds no
+            readable image at all; an `ImageResponseError` and an `openai.APIResponseValidationError`.
+        :raises ImageResponseError: An inline image is not base64, or decodes to no bytes.
         :raises ImageDownloadError: An image given by URL could not be downloaded.
         """
         body = self._request_body(prompt, n, size, seed, generation_kwargs)
         client = self._client_for_call()
-        http_client, close_after = self._download_client_for(client, asynchronous=False)
-        try:
-            response = client.post(IMAGE_GENERATIONS_PATH, body=body, cast_to=httpx.Response)
-            body, answer = self._read_response(response)
+        http_client = self._download_client(client, asynchronous=False)
+        response = client.post(IMAGE_GENERATIONS_PATH, body=body, cast_to=httpx.Response)
+        body, answer = self._read_response(response, (client.api_key,))
 
-            contents = []
-            for index, image in answer.images:
-                decoded = self._decode_without_request(image)
-                if decoded is None and self._should_download(image):
-                    decoded = download_image(
-                        http_client,
-                        image.url or "",
-                        timeout=self.download_timeout,
-                        max_bytes=self.max_download_bytes,
-                        max_retries=client.max_retries,
-                    )
-                if decoded is not None:
-                    data, declared = decoded
-                    contents.append(
-                        _image_content(data, image_mime_type(data, declared), _image_meta(image, index, answer))
-                    )
-        finally:
-            if close_after:
-                http_client.close()
+        contents = []
+        for index, image in answer.images:
+            decoded = self._decode_without_request(image, index)
+            if decoded is None and self._should_download(image):
+                decoded = download_image(
+                    http_client,
+                    image.url or "",
+                    timeout=self.download_timeout,
+                    max_bytes=self.max_download_bytes,
+                    max_retries=client.max_retries,
+                )
+            if decoded is not None:
+                data, declared = decoded
+                contents.append(
+                    _image_content(data, image_mime_type(data, declared), _image_meta(image, index, answer))
+                )
         return {
             "images": contents,
             "urls": self._source_urls(answer),
@@ -649,34 +680,33 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
         :returns: The same as `run`: `images`, `urls` and `meta`.
         :raises ValueError / TypeError: Bad input, before any request is sent.
         :raises openai.APIStatusError: The API refused the request; the text is AI/ML API's own message.
-        :raises ImageResponseError: The answer held no readable image at all.
+        :raises ImageAnswerError: The answer is not an image answer (empty, not JSON, not an object) or holds no
+            readable image at all; an `ImageResponseError` and an `openai.APIResponseValidationError`.
+        :raises ImageResponseError: An inline image is not base64, or decodes to no bytes.
         :raises ImageDownloadError: An image given by URL could not be downloaded.
         """
         body = self._request_body(prompt, n, size, seed, generation_kwargs)
-        # The client is taken once: another thread's event loop may change `async_client` during the awaits below.
+        # The client and its download client are taken once, before any further await: another thread's event
+        # loop may replace `async_client` meanwhile.
         client = await self._async_client_for_call()
-        http_client, close_after = self._download_client_for(client, asynchronous=True)
+        http_client = self._download_client(client, asynchronous=True)
         max_retries = client.max_retries
-        try:
-            response = await client.post(IMAGE_GENERATIONS_PATH, body=body, cast_to=httpx.Response)
-            body, answer = self._read_response(response)
+        response = await client.post(IMAGE_GENERATIONS_PATH, body=body, cast_to=httpx.Response)
+        body, answer = self._read_response(response, (client.api_key,))
 
-            async def resolve(image: GeneratedImage) -> tuple[bytes, str | None] | None:
-                decoded = self._decode_without_request(image)
-                if decoded is None and self._should_download(image):
-                    return await download_image_async(
-                        http_client,
-                        image.url or "",
-                        timeout=self.download_timeout,
-                        max_bytes=self.max_download_bytes,
-                        max_retries=max_retries,
-                    )
-                return decoded
+        async def resolve(index: int, image: GeneratedImage) -> tuple[bytes, str | None] | None:
+            decoded = self._decode_without_request(image, index)
+            if decoded is None and self._should_download(image):
+                return await download_image_async(
+                    http_client,
+                    image.url or "",
+                    timeout=self.download_timeout,
+                    max_bytes=self.max_download_bytes,
+                    max_retries=max_retries,
+                )
+            return decoded
 
-            resolved = await asyncio.gather(*(resolve(image) for _, image in answer.images))
-        finally:
-            if close_after:
-                await http_client.aclose()
+        resolved = await asyncio.gather(*(resolve(index, image) for index, image in answer.images))
         contents = [
             _image_content(decoded[0], image_mime_type(*decoded), _image_meta(image, index, answer))
             for (index, image), decoded in zip(answer.images, resolved, strict=True)
