@@ -34,7 +34,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import httpx
 from haystack import logging
@@ -44,6 +44,8 @@ from .errors import error_message_from_body
 from .retries import RETRYABLE_STATUSES, retry_wait
 
 logger = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 JobOutcome = Literal["pending", "succeeded", "failed"]
 
@@ -159,6 +161,56 @@ def is_transient_error(error: BaseException) -> bool:
     if isinstance(error, APIStatusError):
         return error.status_code in RETRYABLE_STATUSES or error.status_code >= 500
     return isinstance(error, APIConnectionError | httpx.TransportError)
+
+
+def is_unreceived_error(error: BaseException) -> bool:
+    """
+    Whether a failed submit certainly did not start a job, so that sending it again cannot start a second one: a
+    429 (the server turned it away) or a connection that was never made. A dropped connection, a timeout or a 5xx
+    may come after the server accepted the job, so those are not resent.
+    """
+    if isinstance(error, APIStatusError):
+        return error.status_code == 429
+    cause = error.__cause__ if isinstance(error, APIConnectionError) else error
+    return isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout)
+
+
+def _resend_wait(error: BaseException, attempt: int, max_retries: int) -> float | None:
+    if attempt >= max_retries or not is_unreceived_error(error):
+        return None
+    response = getattr(error, "response", None)
+    return retry_wait(response.headers if isinstance(response, httpx.Response) else None, attempt)
+
+
+def submit_safely(send: Callable[[], _T], *, max_retries: int, sleep: Callable[[float], None] = time.sleep) -> _T:
+    """
+    Calls `send` (one submit request, sent by a client that does not retry on its own), and calls it again only
+    after an error that proves no job was started (`is_unreceived_error`), up to `max_retries` times.
+    """
+    attempt = 0
+    while True:
+        try:
+            return send()
+        except Exception as error:
+            wait = _resend_wait(error, attempt, max_retries)
+            if wait is None:
+                raise
+        sleep(wait)
+        attempt += 1
+
+
+async def submit_safely_async(send: Callable[[], Awaitable[_T]], *, max_retries: int) -> _T:
+    """The asynchronous twin of `submit_safely`."""
+    attempt = 0
+    while True:
+        try:
+            return await send()
+        except Exception as error:
+            wait = _resend_wait(error, attempt, max_retries)
+            if wait is None:
+                raise
+        await asyncio.sleep(wait)
+        attempt += 1
 
 
 def job_id_from_body(body: object, id_keys: tuple[str, ...] = JOB_ID_KEYS) -> str | None:

@@ -7,7 +7,7 @@ import asyncio
 import base64
 import binascii
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from urllib.parse import unquote_to_bytes, urlsplit
 
 import httpx
@@ -176,10 +176,17 @@ class _Receiver:
         return b"".join(self.chunks)
 
 
-def _finish_download(url: str, data: bytes, content_type: str | None) -> tuple[bytes, str]:
-    mime_type = image_mime_type(data, content_type)
+# Reads the MIME type of downloaded bytes, or `None` to refuse them; the text-to-speech component passes its own.
+MimeTypeReader = Callable[[bytes, str | None], str | None]
+
+
+def _finish_download(
+    url: str, data: bytes, content_type: str | None, mime_type_of: MimeTypeReader
+) -> tuple[bytes, str]:
+    mime_type = mime_type_of(data, content_type)
     if mime_type is None:
-        raise ImageDownloadError(url, f"the server answered with {content_type or 'no content type'}, not an image")
+        kind = "an image" if mime_type_of is image_mime_type else "the expected kind of file"
+        raise ImageDownloadError(url, f"the server answered with {content_type or 'no content type'}, not {kind}")
     return data, mime_type
 
 
@@ -189,7 +196,9 @@ def _describe(error: httpx.HTTPError) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def _download_once(client: httpx.Client, url: str, *, timeout: float, max_bytes: int) -> tuple[bytes, str]:
+def _download_once(
+    client: httpx.Client, url: str, *, timeout: float, max_bytes: int, mime_type_of: MimeTypeReader
+) -> tuple[bytes, str]:
     receiver = _Receiver(url, timeout=timeout, max_bytes=max_bytes)
     try:
         with client.stream("GET", url, timeout=timeout, follow_redirects=True) as response:
@@ -199,11 +208,11 @@ def _download_once(client: httpx.Client, url: str, *, timeout: float, max_bytes:
             content_type = response.headers.get("content-type")
     except httpx.HTTPError as error:
         raise _download_error(url, error) from error
-    return _finish_download(url, receiver.body(), content_type)
+    return _finish_download(url, receiver.body(), content_type, mime_type_of)
 
 
 async def _download_once_async(
-    client: httpx.AsyncClient, url: str, *, timeout: float, max_bytes: int
+    client: httpx.AsyncClient, url: str, *, timeout: float, max_bytes: int, mime_type_of: MimeTypeReader
 ) -> tuple[bytes, str]:
     receiver = _Receiver(url, timeout=timeout, max_bytes=max_bytes)
     try:
@@ -214,11 +223,17 @@ async def _download_once_async(
             content_type = response.headers.get("content-type")
     except httpx.HTTPError as error:
         raise _download_error(url, error) from error
-    return _finish_download(url, receiver.body(), content_type)
+    return _finish_download(url, receiver.body(), content_type, mime_type_of)
 
 
 def download_image(
-    client: httpx.Client, url: str, *, timeout: float, max_bytes: int, max_retries: int = 0
+    client: httpx.Client,
+    url: str,
+    *,
+    timeout: float,
+    max_bytes: int,
+    max_retries: int = 0,
+    mime_type_of: MimeTypeReader = image_mime_type,
 ) -> tuple[bytes, str]:
     """
     Fetches an image with `client`, following redirects, and returns its bytes and MIME type.
@@ -227,6 +242,9 @@ def download_image(
     A refused or dropped connection, or a 408, 409, 429 or 5xx answer, is retried up to `max_retries` times, after the
     server's `Retry-After` or an exponential backoff.
 
+    `mime_type_of` decides what the bytes are, or refuses them with `None`; by default only images pass (other
+    media, such as generated speech, pass a reader of their own).
+
     :raises ImageDownloadError: The URL is not http(s), the server answered an error status or something that is
         not an image, the body is over `max_bytes`, or an attempt took longer than `timeout` seconds.
     """
@@ -234,21 +252,29 @@ def download_image(
     attempt = 0
     while True:
         try:
-            return _download_once(client, url, timeout=timeout, max_bytes=max_bytes)
+            return _download_once(client, url, timeout=timeout, max_bytes=max_bytes, mime_type_of=mime_type_of)
         except _TransientDownloadError as transient:
             time.sleep(_wait_before_retry(transient, attempt, max_retries))
         attempt += 1
 
 
 async def download_image_async(
-    client: httpx.AsyncClient, url: str, *, timeout: float, max_bytes: int, max_retries: int = 0
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    timeout: float,
+    max_bytes: int,
+    max_retries: int = 0,
+    mime_type_of: MimeTypeReader = image_mime_type,
 ) -> tuple[bytes, str]:
     """The asynchronous twin of `download_image`."""
     _check_downloadable(url)
     attempt = 0
     while True:
         try:
-            return await _download_once_async(client, url, timeout=timeout, max_bytes=max_bytes)
+            return await _download_once_async(
+                client, url, timeout=timeout, max_bytes=max_bytes, mime_type_of=mime_type_of
+            )
         except _TransientDownloadError as transient:
             await asyncio.sleep(_wait_before_retry(transient, attempt, max_retries))
         attempt += 1
