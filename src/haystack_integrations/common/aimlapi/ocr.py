@@ -153,6 +153,13 @@ def _pages_field(family: OcrFamily, parsed: list[int] | tuple[int, int]) -> Any:
     return {"type": "indices", "indices": [page + base for page in parsed]}
 
 
+def check_pages(family: OcrFamily, pages: object) -> None:
+    """Raise a `ValueError` / `TypeError` for `pages` in no accepted form, or one the family cannot express."""
+    parsed = parse_pages(pages)
+    if parsed is not None:
+        _pages_field(family, parsed)
+
+
 def check_ocr_fields(family: OcrFamily, fields: Mapping[str, Any]) -> None:
     """Raise a `ValueError` for a request field the family does not take."""
     allowed = set(OCR_FAMILIES[family].extra_fields)

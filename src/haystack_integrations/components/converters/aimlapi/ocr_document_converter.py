@@ -33,6 +33,7 @@ from haystack_integrations.common.aimlapi.ocr import (
     Pages,
     check_document_limits,
     check_ocr_fields,
+    check_pages,
     infer_ocr_family,
     ocr_request,
     parse_pages,
@@ -135,7 +136,7 @@ class AIMLAPIOCRDocumentConverter(AIMLAPIClientsMixin):
         check_api_key(api_key)
         if not isinstance(model, str) or not model.strip():
             raise ValueError("model must be an OCR model id such as 'mistral/mistral-ocr-4-0'.")
-        parse_pages(pages)
+        check_pages(infer_ocr_family(model), pages)
         if generation_kwargs is not None and not isinstance(generation_kwargs, dict):
             raise TypeError(
                 f"generation_kwargs must be a dict of request fields, got {type(generation_kwargs).__name__}."
