@@ -322,7 +322,9 @@ class AIMLAPIOCRDocumentConverter(AIMLAPIClientsMixin):
             - `documents`: one Document per source (or per page with `split_pages=True`), in the order of
               `sources`, with `meta`: `source`, `model` (the id sent), `upstream_model` (the name the answer gives),
               `page_numbers` (1-based; `page_number` too per page), `usage` (`pages_processed`, `doc_size_bytes`
-              and the cost as numbers), `cost`, and `images` / `document_annotation` when present;
+              and the cost as numbers), `cost`, and `images` / `document_annotation` when present. With
+              `split_pages=True` every page's Document carries the usage and cost of its whole source: sum them
+              once per source;
             - `meta`: `failed_sources`, one `{"source", "error", "reason"}` per source that failed.
         :raises ValueError / TypeError: Bad input, before any request is sent (with `raise_on_failure=True`, also
             a local file over the family's limits).
