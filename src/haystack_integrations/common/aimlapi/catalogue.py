@@ -48,6 +48,7 @@ KINDS = (
     "moderation",
     "completion",
     "responses",
+    "ocr",
 )
 """Normalized kinds. A type the catalogue reports that none of these describe is kept as the API spells it."""
 
@@ -87,6 +88,7 @@ _KIND_BY_TYPE: Mapping[str, str] = {
     "completions": "completion",
     "language-completion": "completion",
     "responses": "responses",
+    "ocr": "ocr",
 }
 # For types neither table knows: the first keyword found decides. Transcription comes before speech, because
 # "speech-to-text" contains both.
@@ -102,6 +104,7 @@ _KIND_KEYWORDS = (
     ("video", "video"),
     ("music", "audio"),
     ("audio", "audio"),
+    ("ocr", "ocr"),
 )
 
 # Capability names as the 2026 catalogue spells them (`tools`, `vision`, `structured_output`, ...), with the older
