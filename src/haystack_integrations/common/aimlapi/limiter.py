@@ -138,6 +138,7 @@ class AdaptiveConcurrency:
         self._peak_in_flight = 0
         self._next_sequence = 0
         self._round_start = 0
+        self._last_full = -1
         self._throttled = 0
         self._ceiling: int | None = None
         self._ceiling_until = 0.0
@@ -170,6 +171,8 @@ class AdaptiveConcurrency:
         self._in_flight += 1
         self._peak_in_flight = max(self._peak_in_flight, self._in_flight)
         permit = Permit(sequence=self._next_sequence, in_flight=self._in_flight)
+        if self._in_flight >= self.limit:
+            self._last_full = permit.sequence
         self._next_sequence += 1
         return permit
 
@@ -182,16 +185,16 @@ class AdaptiveConcurrency:
         :param throttled: The server answered 429 (too many requests).
         :param retry_after: Seconds the server asked to wait (`Retry-After`), if it did.
         """
-        # Grow only while the limit is in use: a limit that is never reached says nothing about the server, and
-        # growing it anyway would let a burst through later.
-        saturated = self._in_flight >= self.limit
         self._in_flight = max(0, self._in_flight - 1)
         if self._ceiling is not None and now >= self._ceiling_until:
             self._ceiling = None
         if throttled:
             self._on_throttle(permit, now, retry_after)
             return
-        if not saturated:
+        # Grow only if the limit was reached while this request was out: a limit that is never reached says
+        # nothing about the server, and growing it anyway would let a burst through later. Requests sent before the
+        # last decrease do not count either: they were answered under a limit the server has already refused.
+        if self._last_full < permit.sequence or permit.sequence < self._round_start:
             return
         self._limit += 1.0 if self._slow_start else 1.0 / self._limit
         cap = self.max_limit if self._ceiling is None else min(self._ceiling, self.max_limit)
