@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from haystack_integrations.common.aimlapi.cli import main
+from haystack_integrations.cli.aimlapi import main
 
-MODULE = "haystack_integrations.common.aimlapi.cli"
+MODULE = "haystack_integrations.cli.aimlapi"
 
 
 def cli_command() -> list[str]:

@@ -23,9 +23,21 @@ from collections.abc import Sequence
 from importlib import metadata
 from typing import IO, Any
 
-from .catalogue import KINDS, CatalogueError, ModelCatalogue, ModelInfo, filter_models
-from .errors import StreamInterruptedError
-from .settings import API_KEY_ENV, BASE_URL_ENV, MAX_RETRIES_ENV, TIMEOUT_ENV, resolve_base_url
+from haystack_integrations.common.aimlapi.catalogue import (
+    KINDS,
+    CatalogueError,
+    ModelCatalogue,
+    ModelInfo,
+    filter_models,
+)
+from haystack_integrations.common.aimlapi.errors import StreamInterruptedError
+from haystack_integrations.common.aimlapi.settings import (
+    API_KEY_ENV,
+    BASE_URL_ENV,
+    MAX_RETRIES_ENV,
+    TIMEOUT_ENV,
+    resolve_base_url,
+)
 
 PROG = "aimlapi-haystack"
 
