@@ -89,6 +89,23 @@ def redact(text: str, secrets: tuple[str | None, ...]) -> str:
     return text
 
 
+def redact_url_userinfo(url: str) -> str:
+    """
+    `url` with any user name and password (`https://user:pass@host/`) replaced by `***`, for a message or a log.
+
+    :param url: A URL as the user gave it, perhaps malformed.
+    :returns: The URL without its credentials; anything else in it is kept.
+    """
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        scheme, rest = "", url
+    authority_end = min((rest.find(mark) for mark in "/?#" if mark in rest), default=len(rest))
+    authority, tail = rest[:authority_end], rest[authority_end:]
+    if "@" not in authority:
+        return url
+    return f"{scheme}{separator}***@{authority.rpartition('@')[2]}{tail}"
+
+
 def redact_body(body: object, secrets: tuple[str | None, ...]) -> object:
     """`body` (a decoded error body: dicts, lists, strings) with every secret value in its strings replaced."""
     if isinstance(body, str):
