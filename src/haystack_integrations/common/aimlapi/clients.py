@@ -17,6 +17,7 @@ from openai import APIStatusError, AsyncOpenAI, OpenAI
 
 from .cost import cost_from_body, cost_from_headers
 from .errors import describe_status_error, redact, redact_body
+from .explained_errors import AsyncExplainedErrors, ExplainedErrors
 from .settings import merge_headers, resolve_api_key, resolve_max_retries, resolve_timeout, validate_base_url
 
 
@@ -47,10 +48,11 @@ def _fill_cost_from_headers(result: Any, response: Any, *, stream: bool) -> Any:
     return result
 
 
-class AIMLAPIClient(OpenAI):
+class AIMLAPIClient(ExplainedErrors, OpenAI):
     """
-    An `openai.OpenAI` client whose status errors carry AI/ML API's own message and request id, and whose parsed
-    responses carry the cost stated in the headers when the body has none.
+    An `openai.OpenAI` client whose status errors carry AI/ML API's own message and request id, whose connection
+    errors and 404s name the URL and the likely fix, and whose parsed responses carry the cost stated in the headers
+    when the body has none.
     """
 
     def _make_status_error(self, err_msg: str, *, body: object, response: Any) -> APIStatusError:  # noqa: ARG002
@@ -63,7 +65,7 @@ class AIMLAPIClient(OpenAI):
         )
 
 
-class AsyncAIMLAPIClient(AsyncOpenAI):
+class AsyncAIMLAPIClient(AsyncExplainedErrors, AsyncOpenAI):
     """The asynchronous twin of `AIMLAPIClient`."""
 
     def _make_status_error(self, err_msg: str, *, body: object, response: Any) -> APIStatusError:  # noqa: ARG002
