@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from haystack_integrations.common.aimlapi.cli import main
+from haystack_integrations.cli.aimlapi import main
 
-MODULE = "haystack_integrations.common.aimlapi.cli"
+MODULE = "haystack_integrations.cli.aimlapi"
 
 
 def cli_command() -> list[str]:
@@ -138,3 +138,41 @@ class FakeAIMLAPI:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=10)
+
+
+def run_cli_on_terminal(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> tuple[int, str, str]:
+    """
+    Runs the console script with its stdout on a pseudo-terminal (so `isatty()` is true), stderr on a pipe.
+
+    Returns the exit code, what the terminal received (its `\\r\\n` line ends turned back into `\\n`) and stderr.
+    """
+    import pty  # noqa: PLC0415  # POSIX only; imported where it is used
+
+    controller, terminal = pty.openpty()
+    environment = {
+        **os.environ,
+        "NO_COLOR": "1",
+        "AIMLAPI_MAX_RETRIES": "0",
+        "PYTHONIOENCODING": "utf-8",
+        **(env or {}),
+    }
+    process = subprocess.Popen(
+        [*cli_command(), *args],
+        env=environment,
+        stdin=subprocess.DEVNULL,
+        stdout=terminal,
+        stderr=subprocess.PIPE,
+    )
+    os.close(terminal)
+    received = bytearray()
+    while True:
+        try:
+            data = os.read(controller, 4096)
+        except OSError:  # EIO: the other end closed
+            break
+        if not data:
+            break
+        received.extend(data)
+    _, stderr = process.communicate(timeout=timeout)
+    os.close(controller)
+    return process.returncode, received.decode("utf-8").replace("\r\n", "\n"), stderr.decode("utf-8")

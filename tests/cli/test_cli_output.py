@@ -8,8 +8,8 @@ import io
 import pytest
 from haystack.dataclasses import ReasoningContent, StreamingChunk
 
+from haystack_integrations.cli.aimlapi.main import ReplyPrinter, models_table, summary_line
 from haystack_integrations.common.aimlapi.catalogue import models_from_body
-from haystack_integrations.common.aimlapi.cli import ReplyPrinter, models_table, summary_line
 
 DIM, RESET = "\033[2m", "\033[0m"
 

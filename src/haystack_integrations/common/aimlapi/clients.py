@@ -17,6 +17,7 @@ from openai import APIStatusError, AsyncOpenAI, OpenAI
 
 from .cost import cost_from_body, cost_from_headers
 from .errors import describe_status_error, redact, redact_body
+from .explained_errors import AsyncExplainedErrors, ExplainedErrors
 from .settings import merge_headers, resolve_api_key, resolve_max_retries, resolve_timeout, validate_base_url
 from .upstream import HookedAsyncOpenAI, HookedOpenAI, replace_error_text
 
@@ -50,10 +51,11 @@ def _fill_cost_from_headers(result: Any, response: Any, *, stream: bool) -> Any:
     return result
 
 
-class AIMLAPIClient(HookedOpenAI):
+class AIMLAPIClient(ExplainedErrors, HookedOpenAI):
     """
-    An `openai.OpenAI` client whose status errors carry AI/ML API's own message and request id, and whose parsed
-    responses carry the cost stated in the headers when the body has none.
+    An `openai.OpenAI` client whose status errors carry AI/ML API's own message and request id, whose connection
+    errors and 404s name the URL and the likely fix, and whose parsed responses carry the cost stated in the headers
+    when the body has none.
     """
 
     def rewrite_status_error(self, error: APIStatusError) -> APIStatusError:
@@ -77,7 +79,7 @@ class AIMLAPIClient(HookedOpenAI):
         return _fill_cost_from_headers(result, response, stream=stream)
 
 
-class AsyncAIMLAPIClient(HookedAsyncOpenAI):
+class AsyncAIMLAPIClient(AsyncExplainedErrors, HookedAsyncOpenAI):
     """The asynchronous twin of `AIMLAPIClient`."""
 
     def rewrite_status_error(self, error: APIStatusError) -> APIStatusError:

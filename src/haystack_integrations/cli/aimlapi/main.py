@@ -2,15 +2,17 @@
 #
 # SPDX-License-Identifier: Apache-2.0
 """
-The `aimlapi-haystack` command: list AI/ML API's models, or chat with one from a terminal.
+The `aimlapi-haystack` command: list AI/ML API's models, chat with one from a terminal, or show the balance.
 
 ```
 aimlapi-haystack models --kind chat --capability tools --search claude
 aimlapi-haystack chat "What is the capital of France?" --model anthropic/claude-sonnet-4.5
+aimlapi-haystack balance
 ```
 
 Exit codes: 0 success (also when the reader of the output stops early), 2 usage error (bad arguments, no key, a
-malformed URL or timeout), 1 the API or the network failed (with AI/ML API's own message), 130 interrupted.
+malformed URL or timeout, a URL with a password in it, a prompt that is not UTF-8), 1 the API or the network failed
+(with AI/ML API's own message), 130 interrupted.
 Expected failures print one line, no traceback; `--debug` adds it.
 """
 
@@ -22,10 +24,24 @@ import traceback
 from collections.abc import Sequence
 from importlib import metadata
 from typing import IO, Any
+from urllib.parse import urlsplit
 
-from .catalogue import KINDS, CatalogueError, ModelCatalogue, ModelInfo, filter_models
-from .errors import StreamInterruptedError
-from .settings import API_KEY_ENV, BASE_URL_ENV, MAX_RETRIES_ENV, TIMEOUT_ENV, resolve_base_url
+from haystack_integrations.common.aimlapi.catalogue import (
+    KINDS,
+    CatalogueError,
+    ModelCatalogue,
+    filter_models,
+)
+from haystack_integrations.common.aimlapi.errors import StreamInterruptedError, redact_url_userinfo
+from haystack_integrations.common.aimlapi.settings import (
+    API_KEY_ENV,
+    BASE_URL_ENV,
+    MAX_RETRIES_ENV,
+    TIMEOUT_ENV,
+    resolve_base_url,
+)
+
+from .output import ReplyPrinter, dimmed, is_terminal, json_line, models_table, one_line, summary_line
 
 PROG = "aimlapi-haystack"
 
@@ -33,11 +49,6 @@ EXIT_OK = 0
 EXIT_API_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
-
-_DIM = "\033[2m"
-_RESET = "\033[0m"
-_REASONING_PREFIX = "[reasoning] "
-
 
 # Defaults of the options accepted before and after the command.
 _SHARED_DEFAULTS: dict[str, Any] = {"base_url": None, "timeout": None, "max_retries": None, "debug": False}
@@ -47,165 +58,77 @@ class _UsageError(Exception):
     """A problem with the command line or the environment, found before anything is sent."""
 
 
-def _use_color(stream: IO[str]) -> bool:
-    # https://no-color.org: any non-empty NO_COLOR turns colour off; so does a stream that is not a terminal.
-    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
-        return False
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty())
+# --- checks before anything is sent ------------------------------------------------------------------------------
+
+# The options whose text is sent or used as given; each must be valid UTF-8 (argv is decoded with surrogateescape, so
+# a byte that is not UTF-8 arrives as a lone surrogate, which no request can carry).
+_TEXT_OPTIONS = {
+    "prompt": "The prompt",
+    "system": "--system",
+    "model": "--model",
+    "base_url": "--base-url",
+    "kind": "--kind",
+    "search": "--search",
+}
 
 
-class ReplyPrinter:
-    """
-    Writes a reply to the terminal as it streams: text on `out`, reasoning on `err`.
-
-    Reasoning goes to stderr so that stdout carries only the answer (`chat ... > answer.txt` works). It is dimmed
-    when stderr is a terminal and `NO_COLOR` is unset, otherwise each of its lines starts with `[reasoning] `.
-
-    :param out: Where the text goes (stdout).
-    :param err: Where reasoning goes (stderr).
-    :param show_reasoning: `False` drops reasoning.
-    """
-
-    def __init__(self, out: IO[str], err: IO[str], *, show_reasoning: bool = True) -> None:
-        self.out = out
-        self.err = err
-        self.show_reasoning = show_reasoning
-        self.color = _use_color(err)
-        self._in_reasoning = False
-        self._reasoning_line_start = True
-        self._text_ends_with_newline = True
-        self._wrote_text = False
-
-    def reasoning(self, text: str) -> None:
-        """Shows a piece of reasoning."""
-        if not self.show_reasoning or not text:
-            return
-        if not self._in_reasoning:
-            self._in_reasoning = True
-            self._reasoning_line_start = True
-            if self.color:
-                self.err.write(_DIM)
-        if self.color:
-            self.err.write(text)
-            self._reasoning_line_start = text.endswith("\n")
-        else:
-            for line in text.splitlines(keepends=True):
-                if self._reasoning_line_start:
-                    self.err.write(_REASONING_PREFIX)
-                self.err.write(line)
-                self._reasoning_line_start = line.endswith("\n")
-        self.err.flush()
-
-    def _end_reasoning(self) -> None:
-        if not self._in_reasoning:
-            return
-        self._in_reasoning = False
-        if self.color:
-            self.err.write(_RESET)
-        if not self._reasoning_line_start:
-            self.err.write("\n")
-        self.err.flush()
-
-    def text(self, text: str) -> None:
-        """Shows a piece of the answer."""
-        if not text:
-            return
-        self._end_reasoning()
-        self.out.write(text)
-        self.out.flush()
-        self._wrote_text = True
-        self._text_ends_with_newline = text.endswith("\n")
-
-    def chunk(self, chunk: Any) -> None:
-        """A streaming callback: shows what a `StreamingChunk` carries."""
-        reasoning = getattr(chunk, "reasoning", None)
-        if reasoning is not None:
-            self.reasoning(reasoning.reasoning_text)
-        self.text(chunk.content)
-
-    def finish(self) -> None:
-        """Ends the reply with a newline, so the shell prompt starts on its own line."""
-        self._end_reasoning()
-        if self._wrote_text and not self._text_ends_with_newline:
-            self.out.write("\n")
-            self.out.flush()
-            self._text_ends_with_newline = True
-
-
-# --- formatting ---------------------------------------------------------------------------------------------------
-
-
-def _or_unknown(value: Any) -> str:
-    return "?" if value is None else str(value)
-
-
-def _format_usd(value: Any) -> str:
-    return f"${value:.6f}" if isinstance(value, int | float) else "$?"
-
-
-def summary_line(meta: dict[str, Any]) -> str:
-    """One line about a reply: model, finish reason, token usage and cost."""
-    parts = [f"model: {meta.get('model') or '?'}", f"finish: {meta.get('finish_reason') or '?'}"]
-    usage = meta.get("usage") or {}
-    if usage:
-        prompt, completion, total = (usage.get(k) for k in ("prompt_tokens", "completion_tokens", "total_tokens"))
-        tokens = f"tokens: {_or_unknown(prompt)} in, {_or_unknown(completion)} out"
-        details = usage.get("completion_tokens_details") or {}
-        reasoning_tokens = details.get("reasoning_tokens") if isinstance(details, dict) else None
-        if reasoning_tokens:
-            tokens += f" ({reasoning_tokens} reasoning)"
-        if total is not None:
-            tokens += f", {total} total"
-        parts.append(tokens)
-    else:
-        parts.append("tokens: not reported")
-    cost = meta.get("cost")
-    if cost:
-        parts.append(f"cost: {cost.get('credits_used', '?')} credits ({_format_usd(cost.get('usd_spent'))})")
-    else:
-        parts.append("cost: not reported")
-    return " | ".join(parts)
-
-
-def _price_text(model: ModelInfo) -> str:
-    pricing = model.pricing
-    if pricing is None:
-        return "-"
-    if pricing.input is not None or pricing.output is not None:
-        text = f"{_or_unknown(pricing.input)} / {_or_unknown(pricing.output)}"
-    else:
-        text = ", ".join(
-            f"{key}={value}" for key, value in pricing.raw.items() if key != "unit" and isinstance(value, int | float)
+def _not_utf8(what: str, text: str) -> _UsageError | None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        bad = text[error.start : error.end]
+        # surrogateescape maps a stray byte 0xNN to U+DCNN; show the byte as the user's file or terminal has it.
+        shown = " ".join(f"0x{ord(c) - 0xDC00:02x}" if 0xDC80 <= ord(c) <= 0xDCFF else f"U+{ord(c):04X}" for c in bad)
+        return _UsageError(
+            f"{what} is not valid UTF-8 ({shown} at character {error.start + 1}). Convert it to UTF-8 first, for "
+            "example with `iconv -f latin1 -t utf-8`, and run this again."
         )
-    return f"{text} {pricing.unit}".strip() if pricing.unit else text or "-"
+    return None
 
 
-def models_table(models: Sequence[ModelInfo], *, show_pricing: bool = False) -> str:
-    """The models as an aligned text table, one per line, under a header."""
-    header = ["ID", "KIND", "DEVELOPER", "CONTEXT", "CAPABILITIES"]
-    if show_pricing:
-        header.append("PRICE (IN / OUT)")
-    rows = [header]
-    for model in models:
-        row = [
-            model.id,
-            model.kind or "-",
-            model.developer or "-",
-            str(model.context_length) if model.context_length else "-",
-            ",".join(sorted(model.capabilities)) or "-",
-        ]
-        if show_pricing:
-            row.append(_price_text(model))
-        rows.append(row)
-    widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
-    lines = []
-    for row in rows:
-        cells = [
-            cell.rjust(widths[i]) if header[i] == "CONTEXT" else cell.ljust(widths[i]) for i, cell in enumerate(row)
-        ]
-        lines.append("  ".join(cells).rstrip())
-    return "\n".join(lines)
+def _check_text_options(args: argparse.Namespace) -> None:
+    for name, what in _TEXT_OPTIONS.items():
+        value = getattr(args, name, None)
+        problem = _not_utf8(what, value) if isinstance(value, str) else None
+        if problem is not None:
+            raise problem
+    for capability in getattr(args, "capability", None) or []:
+        problem = _not_utf8("--capability", capability)
+        if problem is not None:
+            raise problem
+
+
+def _check_base_url(args: argparse.Namespace) -> None:
+    """
+    Refuses a base URL with a user name or password in it (`http://user:pass@host/v1`).
+
+    httpx would send them as HTTP Basic credentials, which replace the `Authorization: Bearer <key>` header: the
+    server would get the password and never the key. Nothing in the command line names another credential, so a URL
+    that carries one is a mistake (or a proxy setting pasted into the wrong place), and it is refused without being
+    printed.
+    """
+    source = "--base-url" if args.base_url else BASE_URL_ENV
+    url = args.base_url or os.environ.get(BASE_URL_ENV)
+    if not url:
+        return
+    problem = _not_utf8(source, url)
+    if problem is not None:
+        raise problem
+    parts = urlsplit(url.strip())
+    if parts.username is not None or parts.password is not None:
+        raise _UsageError(
+            f"{source} has a user name or password in it ({redact_url_userinfo(url)}). They would be sent instead "
+            f"of the AI/ML API key, so the URL is refused: remove the 'user:password@' part. The key is read from "
+            f"{API_KEY_ENV}; a proxy that needs a login goes in HTTPS_PROXY."
+        )
+
+
+def _require_key() -> None:
+    if not os.environ.get(API_KEY_ENV):
+        raise _UsageError(
+            f"No API key: export {API_KEY_ENV}=<your key> (create one at https://aimlapi.com/app/keys), then run "
+            "this again."
+        )
 
 
 # --- commands -----------------------------------------------------------------------------------------------------
@@ -235,37 +158,57 @@ def _run_models(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         )
         err.write(f"No model in the catalogue at {catalogue.url} matches {wanted or 'the filters'}.\n")
         if args.kind:
-            kinds = sorted({model.kind for model in every_model if model.kind})
+            kinds = sorted({one_line(model.kind) for model in every_model if model.kind})
             if kinds:
                 err.write(f"Kinds in this catalogue: {', '.join(kinds)}.\n")
             else:
                 err.write("This catalogue does not say what kind each model is (an OpenAI-shaped /models).\n")
         return EXIT_OK
+    to_terminal = is_terminal(out)
     if args.json:
         for model in models:
-            out.write(json.dumps(model.to_dict(), ensure_ascii=False) + "\n")
+            out.write(json_line(model.to_dict(), for_terminal=to_terminal) + "\n")
     else:
-        out.write(models_table(models, show_pricing=args.pricing) + "\n")
+        out.write(models_table(models, show_pricing=args.pricing, for_terminal=to_terminal) + "\n")
         err.write(f"{len(models)} model{'s' if len(models) != 1 else ''}\n")
     out.flush()
     return EXIT_OK
 
 
+def _read_stdin() -> str:
+    """stdin as text, read as bytes and decoded here, so that a byte that is not UTF-8 is a usage error."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is None:  # a stream replaced by text (an embedding program, a test)
+        return sys.stdin.read()
+    data = buffer.read()
+    try:
+        return data.decode("utf-8-sig")  # a byte-order mark from a Windows editor is not part of the prompt
+    except UnicodeDecodeError as error:
+        raise _UsageError(
+            f"The prompt read from stdin is not valid UTF-8 (byte 0x{data[error.start]:02x} at byte "
+            f"{error.start + 1}). Convert it to UTF-8 first, for example with `iconv -f latin1 -t utf-8`, and run "
+            "this again."
+        ) from None
+
+
 def _read_prompt(prompt: str) -> str:
     if prompt == "-":
-        prompt = sys.stdin.read()
+        prompt = _read_stdin()
+        problem = _not_utf8("The prompt read from stdin", prompt)
+        if problem is not None:
+            raise problem
     if not prompt.strip():
         raise _UsageError("The prompt is empty. Pass the text to send, or '-' to read it from stdin.")
     return prompt
 
 
+class _UnreadableAnswerError(Exception):
+    """The server's answer broke something that expected a chat reply; the cause is the error it raised."""
+
+
 def _run_chat(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     prompt = _read_prompt(args.prompt)
-    if not os.environ.get(API_KEY_ENV):
-        raise _UsageError(
-            f"No API key: export {API_KEY_ENV}=<your key> (create one at https://aimlapi.com/app/keys), then run "
-            "this again."
-        )
+    _require_key()
     # Imported here so that `models` and `--help` do not pay for importing the generator.
     from haystack.dataclasses import ChatMessage  # noqa: PLC0415
 
@@ -299,6 +242,12 @@ def _run_chat(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         callback = printer.chunk if not args.json else _ignore_chunk
     try:
         reply = generator.run(messages, streaming_callback=callback)["replies"][0]
+    except Exception as error:
+        unknown = _failure_message(error, args) is None and not isinstance(error, BrokenPipeError)
+        if unknown or isinstance(error, json.JSONDecodeError):
+            # Not an error the generator documents: an answer it could not read. Still one line, not a traceback.
+            raise _UnreadableAnswerError(f"{type(error).__name__}: {error}") from error
+        raise
     finally:
         if not args.json:
             printer.finish()
@@ -315,21 +264,53 @@ def _run_chat(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             "usage": reply.meta.get("usage"),
             "cost": reply.meta.get("cost"),
         }
-        out.write(json.dumps(document, ensure_ascii=False, default=str) + "\n")
+        out.write(json_line(document, for_terminal=is_terminal(out)) + "\n")
         out.flush()
         return EXIT_OK
     if not streaming:
         printer.reasoning(reasoning or "")
         printer.text(reply.text or "")
         printer.finish()
-    line = summary_line(reply.meta)
-    err.write(f"{_DIM}{line}{_RESET}\n" if printer.color else f"{line}\n")
+    err.write(dimmed(one_line(summary_line(reply.meta)), color=printer.color) + "\n")
     err.flush()
     return EXIT_OK
 
 
 def _ignore_chunk(chunk: Any) -> None:
     """Streams without showing anything: `--json` prints the whole reply at the end."""
+
+
+def _format_amount(value: float | None, unit: str) -> str:
+    if value is None:
+        return "?"
+    if unit == "credits":
+        return f"{value:,.0f} credits"
+    return f"{value:,.2f} {unit}"
+
+
+def _run_balance(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    _require_key()
+    from haystack_integrations.common.aimlapi.billing import fetch_balance  # noqa: PLC0415
+
+    try:
+        balance = fetch_balance(api_base_url=args.base_url, timeout=args.timeout, max_retries=args.max_retries)
+    except (ValueError, TypeError) as error:
+        raise _UsageError(str(error)) from error
+    if args.json:
+        out.write(json_line(balance.to_dict(), for_terminal=is_terminal(out)) + "\n")
+        out.flush()
+        return EXIT_OK
+    if balance.usd is not None:
+        text = f"{_format_amount(balance.usd, 'USD')} ({_format_amount(balance.credits, 'credits')})"
+    else:
+        # A currency other than USD: shown as stated, with no conversion to credits.
+        raw_amount = balance.raw.get("current_balance")
+        text = one_line(f"{raw_amount} {balance.currency}")
+    out.write(f"{text}\n")
+    out.flush()
+    if balance.low_balance:
+        err.write("The balance is below the account's low-balance threshold.\n")
+    return EXIT_OK
 
 
 # --- errors -------------------------------------------------------------------------------------------------------
@@ -340,6 +321,8 @@ def _failure_message(error: BaseException, args: argparse.Namespace) -> str | No
     import openai  # noqa: PLC0415  # only needed once something failed
 
     base_url = getattr(args, "base_url", None) or resolve_base_url(None)
+    if isinstance(error, _UnreadableAnswerError):
+        return f"The answer from {base_url} could not be read as a chat reply ({error}). --debug shows where it failed."
     if isinstance(error, StreamInterruptedError):
         return f"{error.message} The text above is incomplete."
     if isinstance(error, CatalogueError):
@@ -433,7 +416,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog=PROG,
-        description="AI/ML API from the terminal: list its models, or chat with one through Haystack.",
+        description="AI/ML API from the terminal: list its models, chat with one through Haystack, or show the "
+        "account's balance.",
         epilog=f"The key is read from ${API_KEY_ENV}. Exit codes: 0 success, 1 API or network error, 2 usage "
         "error, 130 interrupted.",
         parents=[shared],
@@ -473,7 +457,19 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--hide-reasoning", action="store_true", help="do not show the model's reasoning")
     chat.add_argument("--max-tokens", type=_positive_int, help="upper bound on the reply's tokens")
     chat.add_argument("--temperature", type=float, help="sampling temperature")
+
+    balance = commands.add_parser(
+        "balance",
+        parents=[shared],
+        help="show the account's balance",
+        description="Show the account's balance in US dollars and credits, from GET /v2/billing (or the older "
+        "GET /v1/billing/balance). Needs the key.",
+    )
+    balance.add_argument("--json", action="store_true", help="print one JSON object: usd, credits, currency, ...")
     return parser
+
+
+_COMMANDS = {"models": _run_models, "chat": _run_chat, "balance": _run_balance}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -491,13 +487,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not hasattr(args, name):
             setattr(args, name, default)
     out, err = sys.stdout, sys.stderr
-    command = _run_models if args.command == "models" else _run_chat
+    for stream in (out, err):
+        # A reply can hold a lone surrogate (JSON's "\\ud800"), which UTF-8 cannot encode: write U+FFFD for it
+        # rather than fail after the answer arrived.
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="replace")
+    command = _COMMANDS[args.command]
     try:
+        _check_text_options(args)
+        _check_base_url(args)
         return command(args, out, err)
     except _UsageError as error:
         if args.debug:
             traceback.print_exc(file=err)
-        err.write(f"{PROG}: error: {error}\n")
+        err.write(f"{PROG}: error: {one_line(str(error))}\n")
         return EXIT_USAGE
     except KeyboardInterrupt:
         err.write(f"\n{PROG}: interrupted\n")
@@ -514,7 +518,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         if args.debug:
             traceback.print_exc(file=err)
-        err.write(f"{PROG}: error: {message}\n")
+        err.write(f"{PROG}: error: {one_line(message)}\n")
         return EXIT_API_ERROR
 
 
