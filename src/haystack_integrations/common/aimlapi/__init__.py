@@ -30,6 +30,7 @@ from .cost import (
     cost_from_headers,
     cost_from_model,
     cost_from_response,
+    usage_with_cost,
 )
 from .errors import StreamInterruptedError, describe_status_error, error_body_status, error_message_from_body
 from .finish_reasons import PROVIDER_FINISH_REASON_META_KEY, normalize_finish_reason
@@ -51,6 +52,7 @@ from .settings import (
     resolve_timeout,
     validate_base_url,
 )
+from .tracking import CallCost, CostTracker, client_request_id, record_call
 
 __all__ = [
     "API_KEY_ENV",
@@ -65,7 +67,9 @@ __all__ = [
     "AIMLAPIClient",
     "AIMLAPIClientsMixin",
     "AsyncAIMLAPIClient",
+    "CallCost",
     "CatalogueError",
+    "CostTracker",
     "ModelCatalogue",
     "ModelInfo",
     "ModelPricing",
@@ -80,6 +84,7 @@ __all__ = [
     "check_extra_headers",
     "check_model",
     "client_options",
+    "client_request_id",
     "cost_from_body",
     "cost_from_headers",
     "cost_from_model",
@@ -91,9 +96,11 @@ __all__ = [
     "list_models",
     "merge_headers",
     "normalize_finish_reason",
+    "record_call",
     "resolve_api_key",
     "resolve_base_url",
     "resolve_max_retries",
     "resolve_timeout",
+    "usage_with_cost",
     "validate_base_url",
 ]

@@ -29,7 +29,7 @@ def _status_error_parts(client: OpenAI | AsyncOpenAI, body: object, response: An
     return redact(describe_status_error(status, body, content_type=content_type), secrets), redact_body(body, secrets)
 
 
-def _fill_cost_from_headers(result: Any, response: Any, *, stream: bool) -> Any:
+def fill_cost_from_headers(result: Any, response: Any, *, stream: bool) -> Any:
     """
     Give a parsed, non-streamed response the cost its headers state when its body has no `meta.usage` block.
 
@@ -58,7 +58,7 @@ class AIMLAPIClient(OpenAI):
         return super()._make_status_error(text, body=body, response=response)
 
     def _process_response(self, **kwargs: Any) -> Any:
-        return _fill_cost_from_headers(
+        return fill_cost_from_headers(
             super()._process_response(**kwargs), kwargs.get("response"), stream=bool(kwargs.get("stream"))
         )
 
@@ -71,7 +71,7 @@ class AsyncAIMLAPIClient(AsyncOpenAI):
         return super()._make_status_error(text, body=body, response=response)
 
     async def _process_response(self, **kwargs: Any) -> Any:
-        return _fill_cost_from_headers(
+        return fill_cost_from_headers(
             await super()._process_response(**kwargs), kwargs.get("response"), stream=bool(kwargs.get("stream"))
         )
 

@@ -15,6 +15,8 @@ from haystack_integrations.common.aimlapi import (
     default_api_key,
     resolve_base_url,
 )
+from haystack_integrations.common.aimlapi.cost import usage_with_cost
+from haystack_integrations.common.aimlapi.tracking import record_call
 
 from .wire import (
     AIMLAPI_INIT_PARAMETERS,
@@ -177,7 +179,9 @@ class AIMLAPITextEmbedder(AIMLAPIClientsMixin, OpenAITextEmbedder):
         )
 
     def _build_output(self, batch: EmbeddingBatch) -> dict[str, Any]:
-        meta: dict[str, Any] = {"model": batch.model or self.model, "usage": batch.usage}
+        model = batch.model or self.model
+        record_call(batch.cost, model=model, component="AIMLAPITextEmbedder")
+        meta: dict[str, Any] = {"model": model, "usage": usage_with_cost(batch.usage, batch.cost)}
         if batch.cost is not None:
             meta[COST_META_KEY] = batch.cost
         return {"embedding": batch.embeddings[0], "meta": meta}

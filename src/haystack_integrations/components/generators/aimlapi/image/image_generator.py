@@ -24,6 +24,7 @@ from haystack_integrations.common.aimlapi import (
     error_message_from_body,
     resolve_base_url,
 )
+from haystack_integrations.common.aimlapi.cost import usage_with_cost
 from haystack_integrations.common.aimlapi.images import (
     COUNT_PARAMETER,
     IMAGE_GENERATIONS_PATH,
@@ -38,6 +39,7 @@ from haystack_integrations.common.aimlapi.images import (
     read_image_answer,
     size_parameter,
 )
+from haystack_integrations.common.aimlapi.tracking import record_call
 
 from .conversions import (
     decode_data_url,
@@ -446,6 +448,7 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
         if content_type.split(";", 1)[0].strip().lower().startswith("image/"):
             # An upstream that answers with the image itself rather than JSON.
             encoded = base64.b64encode(response.content).decode("ascii")
+            record_call(cost_from_response(None, response.headers), model=self.model, component="AIMLAPIImageGenerator")
             return {}, ImageAnswer(images=((0, GeneratedImage(base64=encoded, mime_type=content_type)),))
         try:
             body = response.json()
@@ -459,6 +462,8 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
             raise ImageResponseError(
                 f"AI/ML API answered with a JSON {type(body).__name__} rather than an object (model {self.model!r})."
             )
+        # Charged once answered, whether or not the images can then be read or downloaded.
+        record_call(cost_from_response(body, response.headers), model=self.model, component="AIMLAPIImageGenerator")
         answer = read_image_answer(body)
         flagged = answer.flagged_indexes
         missing = "; ".join(f"entry {entry.index}: {entry.reason}" for entry in answer.missing)
@@ -516,9 +521,9 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
         if answer.nsfw_flags is not None:
             meta["nsfw_flags"] = list(answer.nsfw_flags)
         usage = body.get("usage")
-        if usage is not None:
-            meta["usage"] = usage
         cost = cost_from_response(body, headers)
+        if usage is not None:
+            meta["usage"] = usage_with_cost(usage, cost) if isinstance(usage, Mapping) else usage
         if cost is not None:
             meta[COST_META_KEY] = cost
         return meta
