@@ -215,3 +215,34 @@ def test_the_hook_serializes_with_the_agent_and_in_pipeline_yaml(cost_server, mo
 def test_bad_budgets_are_refused(kwargs, error, match):
     with pytest.raises(error, match=match):
         AIMLAPICostBudgetHook(**kwargs)
+
+
+def test_a_conversation_passed_in_without_costs_is_not_judged(cost_server):
+    # History from another provider: its replies carry a model and usage but no cost.
+    history = [
+        ChatMessage.from_user("Hi"),
+        ChatMessage.from_assistant("Hello!", meta={"model": "other/model", "usage": {"prompt_tokens": 3}}),
+        *QUESTION,
+    ]
+    cost_server.play(*THREE_CALLS)
+    hook = AIMLAPICostBudgetHook(max_usd=1.0, on_missing_cost="stop")
+    result = _agent(cost_server, hooks=[hook]).run(messages=history)
+    assert result["exit_reason"] == "text"
+    assert len(cost_server.requests) == 3
+
+
+def test_another_providers_generator_is_warned_about(cost_server, caplog):
+    from haystack.components.generators.chat import OpenAIChatGenerator  # noqa: PLC0415
+    from haystack.utils import Secret  # noqa: PLC0415
+
+    # Haystack's own OpenAI generator reads no AI/ML API cost: its replies have usage but no cost in it.
+    cost_server.play(*THREE_CALLS)
+    generator = OpenAIChatGenerator(api_key=Secret.from_token("sk-other"), api_base_url=cost_server.url, model="m")
+    hook = AIMLAPICostBudgetHook(max_usd=0.000001)
+    agent = Agent(chat_generator=generator, tools=[ADD_TOOL], hooks={"before_llm": [hook]})
+    with caplog.at_level(logging.WARNING):
+        result = agent.run(messages=QUESTION)
+    assert result["exit_reason"] == "text"  # not stopped on a spend it cannot see
+    assert "cost" not in result["token_usage"]
+    (warning,) = [r.getMessage() for r in caplog.records if "carry no cost" in r.getMessage()]
+    assert "the run may spend more than the budget" in warning

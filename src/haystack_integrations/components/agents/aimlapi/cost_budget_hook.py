@@ -41,6 +41,24 @@ def _is_generated_reply(message: ChatMessage) -> bool:
     return message.role is ChatRole.ASSISTANT and ("model" in message.meta or "usage" in message.meta)
 
 
+def _latest_replies(state: State) -> list[ChatMessage]:
+    """
+    The replies of the run's latest LLM call: the last assistant messages, before the tool results that followed
+    them. None before the first call, so that a conversation passed in (from another provider, say) is not judged.
+    """
+    if not state.data.get("step_count"):
+        return []
+    messages = state.data.get("messages") or []
+    position = len(messages)
+    while position and messages[position - 1].role is not ChatRole.ASSISTANT:
+        position -= 1
+    replies = []
+    while position and messages[position - 1].role is ChatRole.ASSISTANT:
+        position -= 1
+        replies.append(messages[position])
+    return [reply for reply in reversed(replies) if _is_generated_reply(reply)]
+
+
 class AIMLAPICostBudgetHook:
     """
     Stops a Haystack `Agent` before its next LLM call once the run has spent a budget in US dollars or AI/ML API
@@ -149,8 +167,8 @@ class AIMLAPICostBudgetHook:
 
     def _check_missing_cost(self, state: State) -> bool:
         """Warn about (or stop on) replies without a cost; return whether the run was stopped."""
-        messages = state.data.get("messages") or []
-        without_cost = [m for m in messages if _is_generated_reply(m) and not _reply_has_cost(m)]
+        # Each call's replies are judged once, at the hook point before the next call.
+        without_cost = [reply for reply in _latest_replies(state) if not _reply_has_cost(reply)]
         if not without_cost:
             return False
         models = sorted({str(m.meta.get("model")) for m in without_cost})
