@@ -289,3 +289,63 @@ def test_the_http_transport_sees_the_header(cost_server):
     assert seen[0].headers["x-client-request-id"] == "wire-1"
     assert reply.meta["inference_id"] == "inf-wire"
     assert reply.meta["request_id"] == body["id"]
+
+
+def _with_inference_id(body: dict[str, Any], inference_id: str) -> Any:
+    return lambda request: httpx.Response(200, json=body, headers={"x-inference-id": inference_id})
+
+
+def test_embedder_requests_carry_their_own_ids_and_report_them():
+    api = MockAPI(
+        _with_inference_id(_embedding_body(1, 4), "inf-a"), _with_inference_id(_embedding_body(1, 4), "inf-b")
+    )
+    embedder = AIMLAPITextEmbedder(http_client_kwargs={"transport": api.transport()})
+    with CostTracker() as tracker:
+        first = embedder.run("one")["meta"]
+        second = embedder.run("two")["meta"]
+    sent = [request.headers["x-client-request-id"] for request in api.requests]
+    assert len(set(sent)) == 2
+    assert (first["client_request_id"], first["inference_id"]) == (sent[0], "inf-a")
+    assert (second["client_request_id"], second["inference_id"]) == (sent[1], "inf-b")
+    assert [(c.client_request_id, c.inference_id) for c in tracker.calls] == [(sent[0], "inf-a"), (sent[1], "inf-b")]
+
+
+def test_a_document_embedder_batch_each_has_its_id():
+    api = MockAPI(
+        _with_inference_id(_embedding_body(1, 3), "inf-1"), _with_inference_id(_embedding_body(1, 5), "inf-2")
+    )
+    embedder = AIMLAPIDocumentEmbedder(
+        batch_size=1, progress_bar=False, http_client_kwargs={"transport": api.transport()}
+    )
+    with CostTracker() as tracker:
+        embedder.run([Document(content="a"), Document(content="b")])
+    sent = [request.headers["x-client-request-id"] for request in api.requests]
+    assert len(set(sent)) == 2
+    assert sorted((c.client_request_id, c.inference_id) for c in tracker.calls) == sorted(
+        zip(sent, ["inf-1", "inf-2"], strict=True)
+    )
+    assert tracker.credits_used == 8
+
+
+def test_an_embedder_keeps_the_client_request_id_of_its_extra_headers():
+    api = MockAPI(json_response(_embedding_body(1, 4)))
+    embedder = AIMLAPITextEmbedder(
+        extra_headers={"X-Client-Request-Id": "mine"}, http_client_kwargs={"transport": api.transport()}
+    )
+    assert embedder.run("one")["meta"]["client_request_id"] == "mine"
+    assert api.last.headers["x-client-request-id"] == "mine"
+
+
+def test_image_requests_carry_an_id_and_the_ids_come_back_in_meta():
+    from haystack_integrations.components.generators.aimlapi import AIMLAPIImageGenerator  # noqa: PLC0415
+
+    api = MockAPI(_with_inference_id(fixture_json("images_openai_b64.json"), "inf-img"))
+    image_generator = AIMLAPIImageGenerator(
+        model="openai/gpt-image-1", http_client_kwargs={"transport": api.transport()}
+    )
+    with CostTracker() as tracker:
+        meta = image_generator.run("a red square")["meta"]
+    sent = api.last.headers["x-client-request-id"]
+    assert (meta["client_request_id"], meta["inference_id"]) == (sent, "inf-img")
+    (call,) = tracker.calls
+    assert (call.client_request_id, call.inference_id) == (sent, "inf-img")

@@ -13,6 +13,7 @@ import contextvars
 import re
 import threading
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -61,6 +62,37 @@ def client_request_id(value: Any = None) -> str:
             "would drop it. Use an id such as 'order-42:step-1'."
         )
     return value
+
+
+def request_id_options(default_headers: Mapping[str, Any] | None) -> Any:
+    """
+    The `options` for an `openai` client's `post()` that give one request a new `X-Client-Request-Id`, unless the
+    client's own headers already set one (the user's, through `extra_headers`).
+
+    :param default_headers: The client's `default_headers`.
+    :returns: A dict in the shape of the SDK's `RequestOptions` (typed `Any`: that type is not public).
+    """
+    if any(name.lower() == CLIENT_REQUEST_ID_HEADER.lower() for name in default_headers or {}):
+        return {}
+    return {"headers": {CLIENT_REQUEST_ID_HEADER: client_request_id()}}
+
+
+def response_ids(response: Any) -> dict[str, str | None]:
+    """
+    The ids of an answered `httpx` request: the `X-Client-Request-Id` it was sent with (else the one the server
+    echoed) and the response's `x-inference-id`, under their meta keys.
+
+    :param response: The `httpx.Response`.
+    """
+    headers = getattr(response, "headers", None) or {}
+    try:
+        sent = response.request.headers.get(CLIENT_REQUEST_ID_HEADER)
+    except (AttributeError, RuntimeError):  # a response built by hand has no request
+        sent = None
+    return {
+        CLIENT_REQUEST_ID_META_KEY: sent or headers.get(CLIENT_REQUEST_ID_HEADER),
+        INFERENCE_ID_META_KEY: headers.get(INFERENCE_ID_HEADER),
+    }
 
 
 @dataclass(frozen=True)

@@ -307,7 +307,11 @@ class AIMLAPIDocumentEmbedder(AIMLAPIClientsMixin, OpenAIDocumentEmbedder):
             inputs = [texts[position] or "" for position in batch]
             response = post_embeddings(client, self._request_body(inputs, extras))
             return EmbeddingBatch.from_response(
-                response.content, expected=len(inputs), headers=response.headers, secrets=(client.api_key,)
+                response.content,
+                expected=len(inputs),
+                headers=response.headers,
+                secrets=(client.api_key,),
+                response=response,
             )
 
         outcomes: list[EmbeddingBatch | BaseException] = [ValueError("not sent")] * len(batches)
@@ -356,7 +360,11 @@ class AIMLAPIDocumentEmbedder(AIMLAPIClientsMixin, OpenAIDocumentEmbedder):
                 try:
                     response = await post_embeddings_async(client, self._request_body(inputs, extras))
                     outcome: EmbeddingBatch | BaseException = EmbeddingBatch.from_response(
-                        response.content, expected=len(inputs), headers=response.headers, secrets=(client.api_key,)
+                        response.content,
+                        expected=len(inputs),
+                        headers=response.headers,
+                        secrets=(client.api_key,),
+                        response=response,
                     )
                 except _BATCH_ERRORS as error:
                     self._batch_failed(error, batch, documents)
@@ -424,7 +432,9 @@ class AIMLAPIDocumentEmbedder(AIMLAPIClientsMixin, OpenAIDocumentEmbedder):
         models = [outcome.model for outcome in succeeded if outcome.model]
         # Each batch was a request of its own, charged on its own; those that failed were not charged.
         for outcome in succeeded:
-            record_call(outcome.cost, model=outcome.model or self.model, component="AIMLAPIDocumentEmbedder")
+            record_call(
+                outcome.cost, model=outcome.model or self.model, component="AIMLAPIDocumentEmbedder", **outcome.ids
+            )
         cost = add_costs([outcome.cost for outcome in succeeded])
         meta: dict[str, Any] = {
             "model": models[0] if models else self.model,

@@ -180,8 +180,8 @@ class AIMLAPITextEmbedder(AIMLAPIClientsMixin, OpenAITextEmbedder):
 
     def _build_output(self, batch: EmbeddingBatch) -> dict[str, Any]:
         model = batch.model or self.model
-        record_call(batch.cost, model=model, component="AIMLAPITextEmbedder")
-        meta: dict[str, Any] = {"model": model, "usage": usage_with_cost(batch.usage, batch.cost)}
+        record_call(batch.cost, model=model, component="AIMLAPITextEmbedder", **batch.ids)
+        meta: dict[str, Any] = {"model": model, "usage": usage_with_cost(batch.usage, batch.cost), **batch.ids}
         if batch.cost is not None:
             meta[COST_META_KEY] = batch.cost
         return {"embedding": batch.embeddings[0], "meta": meta}
@@ -206,7 +206,7 @@ class AIMLAPITextEmbedder(AIMLAPIClientsMixin, OpenAITextEmbedder):
         response = post_embeddings(client, body)
         return self._build_output(
             EmbeddingBatch.from_response(
-                response.content, expected=1, headers=response.headers, secrets=(client.api_key,)
+                response.content, expected=1, headers=response.headers, secrets=(client.api_key,), response=response
             )
         )
 
@@ -226,6 +226,6 @@ class AIMLAPITextEmbedder(AIMLAPIClientsMixin, OpenAITextEmbedder):
         response = await post_embeddings_async(client, body)
         return self._build_output(
             EmbeddingBatch.from_response(
-                response.content, expected=1, headers=response.headers, secrets=(client.api_key,)
+                response.content, expected=1, headers=response.headers, secrets=(client.api_key,), response=response
             )
         )

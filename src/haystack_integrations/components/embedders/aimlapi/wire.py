@@ -16,6 +16,7 @@ from openai import AsyncOpenAI, OpenAI
 
 from haystack_integrations.common.aimlapi import check_extra_headers, cost_from_response
 from haystack_integrations.common.aimlapi.errors import redact
+from haystack_integrations.common.aimlapi.tracking import request_id_options, response_ids
 
 DEFAULT_MODEL = "text-embedding-3-small"
 EMBEDDINGS_PATH = "/embeddings"
@@ -126,13 +127,16 @@ def post_embeddings(client: OpenAI, body: dict[str, Any]) -> httpx.Response:
     `client.post` is the SDK's own way of sending a JSON body as it is: it keeps the client's key, headers, retries
     and AI/ML API error messages, and skips what `embeddings.create()` adds on top, a type-driven walk over every
     input string and a pydantic object per embedding, which cost more CPU than the whole response handling here.
+    Each request carries its own `X-Client-Request-Id`.
     """
-    return client.post(EMBEDDINGS_PATH, body=body, cast_to=httpx.Response)
+    options = request_id_options(client.default_headers)
+    return client.post(EMBEDDINGS_PATH, body=body, cast_to=httpx.Response, options=options)
 
 
 async def post_embeddings_async(client: AsyncOpenAI, body: dict[str, Any]) -> httpx.Response:
     """`post_embeddings` on an asynchronous client."""
-    return await client.post(EMBEDDINGS_PATH, body=body, cast_to=httpx.Response)
+    options = request_id_options(client.default_headers)
+    return await client.post(EMBEDDINGS_PATH, body=body, cast_to=httpx.Response, options=options)
 
 
 def has_text(text: str) -> bool:
@@ -174,6 +178,8 @@ class EmbeddingBatch:
     model: str | None = None
     usage: dict[str, Any] = field(default_factory=dict)
     cost: dict[str, Any] | None = None
+    # `client_request_id` and `inference_id` of the response, when known.
+    ids: dict[str, str | None] = field(default_factory=dict)
 
     @classmethod
     def from_response(
@@ -183,6 +189,7 @@ class EmbeddingBatch:
         expected: int,
         headers: Mapping[str, str] | None = None,
         secrets: tuple[str, ...] = (),
+        response: httpx.Response | None = None,
     ) -> "EmbeddingBatch":
         """
         Reads a `/v1/embeddings` response body.
@@ -194,6 +201,7 @@ class EmbeddingBatch:
         :param content: The raw response body.
         :param expected: How many inputs the request sent.
         :param headers: The response's headers, read for the cost when the body has none.
+        :param response: The response itself, for the ids of the call.
         :param secrets: Values blanked out of the body excerpts an error quotes (the key, which a misdirected
             base URL, such as a server that echoes requests, may send back).
         :raises ValueError: The body is not an embeddings response for `expected` inputs.
@@ -227,6 +235,7 @@ class EmbeddingBatch:
             model=body.get("model") if isinstance(body.get("model"), str) else None,
             usage=dict(usage) if isinstance(usage, Mapping) else {},
             cost=cost_from_response(body, headers),
+            ids=response_ids(response) if response is not None else {},
         )
 
 

@@ -39,7 +39,7 @@ from haystack_integrations.common.aimlapi.images import (
     read_image_answer,
     size_parameter,
 )
-from haystack_integrations.common.aimlapi.tracking import record_call
+from haystack_integrations.common.aimlapi.tracking import record_call, request_id_options, response_ids
 
 from .conversions import (
     decode_data_url,
@@ -448,7 +448,7 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
         if content_type.split(";", 1)[0].strip().lower().startswith("image/"):
             # An upstream that answers with the image itself rather than JSON.
             encoded = base64.b64encode(response.content).decode("ascii")
-            record_call(cost_from_response(None, response.headers), model=self.model, component="AIMLAPIImageGenerator")
+            self._report(cost_from_response(None, response.headers), response)
             return {}, ImageAnswer(images=((0, GeneratedImage(base64=encoded, mime_type=content_type)),))
         try:
             body = response.json()
@@ -462,8 +462,7 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
             raise ImageResponseError(
                 f"AI/ML API answered with a JSON {type(body).__name__} rather than an object (model {self.model!r})."
             )
-        # Charged once answered, whether or not the images can then be read or downloaded.
-        record_call(cost_from_response(body, response.headers), model=self.model, component="AIMLAPIImageGenerator")
+        self._report(cost_from_response(body, response.headers), response)
         answer = read_image_answer(body)
         flagged = answer.flagged_indexes
         missing = "; ".join(f"entry {entry.index}: {entry.reason}" for entry in answer.missing)
@@ -505,6 +504,10 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
             data, declared = decode_data_url(image.url)
             return data, declared or image.mime_type
         return None
+
+    def _report(self, cost: dict[str, Any] | None, response: httpx.Response) -> None:
+        # Charged once answered, whether or not the images can then be read or downloaded.
+        record_call(cost, model=self.model, component="AIMLAPIImageGenerator", **response_ids(response))
 
     def _meta(self, body: Mapping[str, Any], answer: ImageAnswer, headers: Mapping[str, str]) -> dict[str, Any]:
         images = [image for _, image in answer.images]
@@ -574,7 +577,12 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
         body = self._request_body(prompt, n, size, seed, generation_kwargs)
         self.warm_up()
         assert self.client is not None and self._http_client is not None  # built by warm_up  # noqa: S101
-        response = self.client.post(IMAGE_GENERATIONS_PATH, body=body, cast_to=httpx.Response)
+        response = self.client.post(
+            IMAGE_GENERATIONS_PATH,
+            body=body,
+            cast_to=httpx.Response,
+            options=request_id_options(self.client.default_headers),
+        )
         body, answer = self._read_response(response)
 
         contents = []
@@ -596,7 +604,7 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
         return {
             "images": contents,
             "urls": self._source_urls(answer),
-            "meta": self._meta(body, answer, response.headers),
+            "meta": {**self._meta(body, answer, response.headers), **response_ids(response)},
         }
 
     @component.output_types(images=list[ImageContent], urls=list[str], meta=dict[str, Any])
@@ -627,7 +635,12 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
         assert self.async_client is not None and self._async_http_client is not None  # noqa: S101
         http_client = self._async_http_client
         max_retries = self.async_client.max_retries
-        response = await self.async_client.post(IMAGE_GENERATIONS_PATH, body=body, cast_to=httpx.Response)
+        response = await self.async_client.post(
+            IMAGE_GENERATIONS_PATH,
+            body=body,
+            cast_to=httpx.Response,
+            options=request_id_options(self.async_client.default_headers),
+        )
         body, answer = self._read_response(response)
 
         async def resolve(image: GeneratedImage) -> tuple[bytes, str | None] | None:
@@ -651,5 +664,5 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
         return {
             "images": contents,
             "urls": self._source_urls(answer),
-            "meta": self._meta(body, answer, response.headers),
+            "meta": {**self._meta(body, answer, response.headers), **response_ids(response)},
         }
