@@ -349,3 +349,34 @@ def test_image_requests_carry_an_id_and_the_ids_come_back_in_meta():
     assert (meta["client_request_id"], meta["inference_id"]) == (sent, "inf-img")
     (call,) = tracker.calls
     assert (call.client_request_id, call.inference_id) == (sent, "inf-img")
+
+
+def test_pipeline_run_async_reports_into_the_tracker(cost_server):
+    cost_server.play(Turn(credits=630, text="Paris."))
+    api = MockAPI(json_response(_embedding_body(1, 4)))
+    pipeline = Pipeline()
+    pipeline.add_component("embedder", AIMLAPITextEmbedder(http_client_kwargs={"transport": api.async_transport()}))
+    pipeline.add_component("llm", _generator(cost_server))
+
+    async def main() -> CostTracker:
+        with CostTracker() as tracker:
+            await pipeline.run_async(
+                {"embedder": {"text": "hello"}, "llm": {"messages": [ChatMessage.from_user("Capital of France?")]}}
+            )
+        return tracker
+
+    tracker = asyncio.run(main())
+    assert tracker.credits_used == 634
+    assert len(tracker.calls) == 2
+
+
+def test_an_agent_step_span_gets_the_cost_of_its_call(cost_server, spying_tracer):
+    from haystack.components.agents import Agent  # noqa: PLC0415
+
+    cost_server.play(Turn(credits=190, tool="add", arguments={"a": 1, "b": 2}), Turn(credits=631, text="3."))
+    from tests.support import ADD_TOOL  # noqa: PLC0415
+
+    Agent(chat_generator=_generator(cost_server), tools=[ADD_TOOL]).run(messages=[ChatMessage.from_user("1 + 2?")])
+    llm_spans = [s for s in spying_tracer.spans if s.operation_name == "haystack.agent.step.llm"]
+    assert [s.tags["aimlapi.cost.credits_used"] for s in llm_spans] == [190, 631]
+    assert [s.tags["aimlapi.inference_id"] for s in llm_spans] == ["inf-1", "inf-2"]
