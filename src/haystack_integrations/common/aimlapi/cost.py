@@ -87,7 +87,8 @@ def add_costs(costs: list[dict[str, Any] | None]) -> dict[str, Any] | None:
 
 
 USAGE_COST_KEY = "cost"
-"""Key of `meta["usage"]` that holds a reply's cost in US dollars, as a number (OpenRouter's key and unit)."""
+"""Key of `meta["usage"]` that holds a reply's cost in US dollars, as a number: the key and unit OpenRouter puts in
+`usage`, and a LiteLLM proxy too (with `include_cost_in_streaming_usage`), so tools that read them read this."""
 USAGE_CREDITS_KEY = "credits_used"
 """Key of `meta["usage"]` that holds a reply's cost in AI/ML API credits, as a number."""
 
