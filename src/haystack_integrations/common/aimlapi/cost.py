@@ -4,6 +4,7 @@
 """AI/ML API's cost figures, read from a response body's `meta.usage` block, or else from the `x-aimlapi-*` headers
 of a non-streamed response."""
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,16 +19,21 @@ USD_SPENT_HEADER = "x-aimlapi-usd-spent"
 
 
 def _amount(value: object) -> float | int | None:
-    """A cost figure as a number: numbers as they are, numeric strings parsed, anything else `None`."""
+    """
+    A cost figure as a number: numbers as they are, numeric strings parsed, anything else `None`. A negative,
+    infinite or NaN figure is `None` too: summed into a run's total, it would make a budget unreachable.
+    """
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        return value
     if isinstance(value, str):
         try:
-            return float(value)
+            value = float(value)
         except ValueError:
             return None
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    if isinstance(value, float):
+        return value if math.isfinite(value) and value >= 0 else None
     return None
 
 
