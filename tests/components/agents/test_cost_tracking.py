@@ -380,3 +380,18 @@ def test_an_agent_step_span_gets_the_cost_of_its_call(cost_server, spying_tracer
     llm_spans = [s for s in spying_tracer.spans if s.operation_name == "haystack.agent.step.llm"]
     assert [s.tags["aimlapi.cost.credits_used"] for s in llm_spans] == [190, 631]
     assert [s.tags["aimlapi.inference_id"] for s in llm_spans] == ["inf-1", "inf-2"]
+
+
+def test_a_tracker_serves_one_block_at_a_time_and_can_be_reused(cost_server):
+    cost_server.play(Turn(credits=10, text="x"))
+    generator = _generator(cost_server)
+    tracker = CostTracker()
+    with tracker:
+        generator.run("hi")
+        with pytest.raises(RuntimeError, match="already counting"), tracker:
+            pass
+        generator.run("hi")
+    generator.run("hi")  # outside: not counted
+    with tracker:
+        generator.run("hi")
+    assert tracker.credits_used == 30

@@ -131,7 +131,8 @@ class CostTracker:
     The tracker lives in a context variable, so it sees the calls made in its own thread or asyncio task, and in the
     tasks that task starts (`asyncio.gather`, `Pipeline.run_async`); two runs in two threads or tasks, each in its own
     `with`, never see each other's calls. Threads started inside the block inherit it only when started with a
-    copy of the context (`contextvars.copy_context().run`). Trackers nest: a call counts in every open one.
+    copy of the context (`contextvars.copy_context().run`). Trackers nest: a call counts in every open one. A tracker
+    serves one `with` block at a time; it can be entered again after, and keeps counting from where it was.
 
     Only the cost the server stated on a successful answer is counted: a request retried after an error is counted
     once, and a call without a stated cost (another provider, a server that reports none) is counted in
@@ -143,16 +144,26 @@ class CostTracker:
         self._lock = threading.Lock()
         self._calls: list[CallCost] = []
         self._calls_without_cost = 0
-        self._tokens: list[contextvars.Token] = []
+        self._token: contextvars.Token | None = None
 
     def __enter__(self) -> "CostTracker":
-        self._tokens.append(_ACTIVE_TRACKERS.set((*_ACTIVE_TRACKERS.get(), self)))
+        with self._lock:
+            if self._token is not None:
+                # Its exit would have to undo the other block's context: a tracker serves one block at a time.
+                raise RuntimeError(
+                    "This CostTracker is already counting in another `with` block. Use one tracker per block, and an "
+                    "outer tracker around them for their total."
+                )
+            self._token = _ACTIVE_TRACKERS.set((*_ACTIVE_TRACKERS.get(), self))
         return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
     ) -> None:
-        _ACTIVE_TRACKERS.reset(self._tokens.pop())
+        with self._lock:
+            token, self._token = self._token, None
+        if token is not None:
+            _ACTIVE_TRACKERS.reset(token)
 
     def _add(self, call: CallCost | None) -> None:
         with self._lock:
