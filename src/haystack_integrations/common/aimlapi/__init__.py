@@ -25,6 +25,7 @@ from .clients import (
 from .cost import (
     COST_META_KEY,
     CREDITS_PER_USD,
+    CallCost,
     add_costs,
     cost_from_body,
     cost_from_headers,
@@ -52,7 +53,7 @@ from .settings import (
     resolve_timeout,
     validate_base_url,
 )
-from .tracking import CallCost, CostTracker, client_request_id, record_call
+from .tracking import CostTracker, client_request_id, record_call
 
 __all__ = [
     "API_KEY_ENV",

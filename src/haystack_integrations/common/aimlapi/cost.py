@@ -6,6 +6,7 @@ of a non-streamed response."""
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 COST_META_KEY = "cost"
@@ -115,3 +116,16 @@ def usage_with_cost(usage: Mapping[str, Any] | None, cost: Mapping[str, Any] | N
     if credits_used is not None:
         result[USAGE_CREDITS_KEY] = credits_used
     return result
+
+
+@dataclass(frozen=True)
+class CallCost:
+    """What one call cost, as the server stated it, and the ids to find it in AI/ML API's logs."""
+
+    credits_used: float | int
+    usd_spent: float
+    model: str | None = None
+    component: str | None = None
+    client_request_id: str | None = None
+    request_id: str | None = None
+    inference_id: str | None = None

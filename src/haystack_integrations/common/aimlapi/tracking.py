@@ -14,13 +14,12 @@ import re
 import threading
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
 from haystack import tracing
 
-from .cost import CREDITS_PER_USD, _amount
+from .cost import CREDITS_PER_USD, CallCost, _amount
 
 CLIENT_REQUEST_ID_HEADER = "X-Client-Request-Id"
 """Request header with the caller's own id for a call; AI/ML API echoes it and lists it in its request logs."""
@@ -93,19 +92,6 @@ def response_ids(response: Any) -> dict[str, str | None]:
         CLIENT_REQUEST_ID_META_KEY: sent or headers.get(CLIENT_REQUEST_ID_HEADER),
         INFERENCE_ID_META_KEY: headers.get(INFERENCE_ID_HEADER),
     }
-
-
-@dataclass(frozen=True)
-class CallCost:
-    """What one call cost, as the server stated it, and the ids to find it in AI/ML API's logs."""
-
-    credits_used: float | int
-    usd_spent: float
-    model: str | None = None
-    component: str | None = None
-    client_request_id: str | None = None
-    request_id: str | None = None
-    inference_id: str | None = None
 
 
 _ACTIVE_TRACKERS: contextvars.ContextVar[tuple["CostTracker", ...]] = contextvars.ContextVar(
