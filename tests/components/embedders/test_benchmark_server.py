@@ -88,4 +88,9 @@ def test_serves_the_document_embedder_over_a_socket():
         )
         result = embedder.run([Document(content=f"doc {index}") for index in range(5)])
     assert [len(doc.embedding) for doc in result["documents"]] == [64] * 5
-    assert result["meta"]["usage"] == {"prompt_tokens": 40, "total_tokens": 40}
+    assert result["meta"]["usage"] == {
+        "prompt_tokens": 40,
+        "total_tokens": 40,
+        "cost": pytest.approx(20 / 2_000_000),
+        "credits_used": 20,
+    }

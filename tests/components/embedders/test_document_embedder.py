@@ -43,7 +43,8 @@ def test_batches_body_and_output(make_document_embedder):
     assert [doc.meta for doc in result["documents"]] == [doc.meta for doc in docs]
     assert result["meta"] == {
         "model": "text-embedding-3-small",
-        "usage": {"prompt_tokens": 10, "total_tokens": 10},
+        # The cost is inside usage too, so that usage totals sum the spend.
+        "usage": {"prompt_tokens": 10, "total_tokens": 10, "cost": pytest.approx(10 / 2_000_000), "credits_used": 10},
         "cost": {"credits_used": 10, "usd_spent": pytest.approx(10 / 2_000_000)},
         "failed_documents": [],
         "skipped_documents": [],

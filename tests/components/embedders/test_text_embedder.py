@@ -39,8 +39,10 @@ def test_request_body_headers_and_output(make_text_embedder):
     assert result["embedding"] == vector_for("What is the capital of France?")
     assert result["meta"] == {
         "model": "text-embedding-3-small",
-        "usage": {"prompt_tokens": 6, "total_tokens": 6},
+        "usage": {"prompt_tokens": 6, "total_tokens": 6, "cost": 1e-06, "credits_used": 2},
         "cost": {"credits_used": 2, "usd_spent": 1e-06},
+        "client_request_id": request.headers["x-client-request-id"],
+        "inference_id": None,
     }
 
 

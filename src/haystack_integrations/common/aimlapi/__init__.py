@@ -25,11 +25,13 @@ from .clients import (
 from .cost import (
     COST_META_KEY,
     CREDITS_PER_USD,
+    CallCost,
     add_costs,
     cost_from_body,
     cost_from_headers,
     cost_from_model,
     cost_from_response,
+    usage_with_cost,
 )
 from .errors import StreamInterruptedError, describe_status_error, error_body_status, error_message_from_body
 from .finish_reasons import PROVIDER_FINISH_REASON_META_KEY, normalize_finish_reason
@@ -52,6 +54,7 @@ from .settings import (
     resolve_timeout,
     validate_base_url,
 )
+from .tracking import CostTracker, client_request_id, record_call
 
 __all__ = [
     "API_KEY_ENV",
@@ -66,7 +69,9 @@ __all__ = [
     "AIMLAPIClient",
     "AIMLAPIClientsMixin",
     "AsyncAIMLAPIClient",
+    "CallCost",
     "CatalogueError",
+    "CostTracker",
     "ModelCatalogue",
     "ModelInfo",
     "ModelPricing",
@@ -82,6 +87,7 @@ __all__ = [
     "check_model",
     "check_organization",
     "client_options",
+    "client_request_id",
     "cost_from_body",
     "cost_from_headers",
     "cost_from_model",
@@ -93,9 +99,11 @@ __all__ = [
     "list_models",
     "merge_headers",
     "normalize_finish_reason",
+    "record_call",
     "resolve_api_key",
     "resolve_base_url",
     "resolve_max_retries",
     "resolve_timeout",
+    "usage_with_cost",
     "validate_base_url",
 ]

@@ -33,7 +33,7 @@ def _rewrite_status_error(client: OpenAI | AsyncOpenAI, error: APIStatusError) -
     return replace_error_text(error, text, redact_body(error.body, secrets))
 
 
-def _fill_cost_from_headers(result: Any, response: Any, *, stream: bool) -> Any:
+def fill_cost_from_headers(result: Any, response: Any, *, stream: bool) -> Any:
     """
     Give a parsed, non-streamed response the cost its headers state when its body has no `meta.usage` block.
 
@@ -76,7 +76,7 @@ class AIMLAPIClient(ExplainedErrors, HookedOpenAI):
         :param stream: Whether the call streams.
         :returns: `result`.
         """
-        return _fill_cost_from_headers(result, response, stream=stream)
+        return fill_cost_from_headers(result, response, stream=stream)
 
 
 class AsyncAIMLAPIClient(AsyncExplainedErrors, HookedAsyncOpenAI):
@@ -100,7 +100,7 @@ class AsyncAIMLAPIClient(AsyncExplainedErrors, HookedAsyncOpenAI):
         :param stream: Whether the call streams.
         :returns: `result`.
         """
-        return _fill_cost_from_headers(result, response, stream=stream)
+        return fill_cost_from_headers(result, response, stream=stream)
 
 
 def client_options(

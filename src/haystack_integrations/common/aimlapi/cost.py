@@ -4,7 +4,9 @@
 """AI/ML API's cost figures, read from a response body's `meta.usage` block, or else from the `x-aimlapi-*` headers
 of a non-streamed response."""
 
+import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 COST_META_KEY = "cost"
@@ -18,16 +20,21 @@ USD_SPENT_HEADER = "x-aimlapi-usd-spent"
 
 
 def _amount(value: object) -> float | int | None:
-    """A cost figure as a number: numbers as they are, numeric strings parsed, anything else `None`."""
+    """
+    A cost figure as a number: numbers as they are, numeric strings parsed, anything else `None`. A negative,
+    infinite or NaN figure is `None` too: summed into a run's total, it would make a budget unreachable.
+    """
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        return value
     if isinstance(value, str):
         try:
-            return float(value)
+            value = float(value)
         except ValueError:
             return None
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    if isinstance(value, float):
+        return value if math.isfinite(value) and value >= 0 else None
     return None
 
 
@@ -87,7 +94,8 @@ def add_costs(costs: list[dict[str, Any] | None]) -> dict[str, Any] | None:
 
 
 USAGE_COST_KEY = "cost"
-"""Key of `meta["usage"]` that holds a reply's cost in US dollars, as a number (OpenRouter's key and unit)."""
+"""Key of `meta["usage"]` that holds a reply's cost in US dollars, as a number: the key and unit OpenRouter puts in
+`usage`, and a LiteLLM proxy too (with `include_cost_in_streaming_usage`), so tools that read them read this."""
 USAGE_CREDITS_KEY = "credits_used"
 """Key of `meta["usage"]` that holds a reply's cost in AI/ML API credits, as a number."""
 
@@ -108,3 +116,16 @@ def usage_with_cost(usage: Mapping[str, Any] | None, cost: Mapping[str, Any] | N
     if credits_used is not None:
         result[USAGE_CREDITS_KEY] = credits_used
     return result
+
+
+@dataclass(frozen=True)
+class CallCost:
+    """What one call cost, as the server stated it, and the ids to find it in AI/ML API's logs."""
+
+    credits_used: float | int
+    usd_spent: float
+    model: str | None = None
+    component: str | None = None
+    client_request_id: str | None = None
+    request_id: str | None = None
+    inference_id: str | None = None

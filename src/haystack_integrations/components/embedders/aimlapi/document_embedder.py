@@ -25,6 +25,8 @@ from haystack_integrations.common.aimlapi import (
     default_api_key,
     resolve_base_url,
 )
+from haystack_integrations.common.aimlapi.cost import usage_with_cost
+from haystack_integrations.common.aimlapi.tracking import record_call
 
 from .wire import (
     AIMLAPI_INIT_PARAMETERS,
@@ -449,11 +451,16 @@ class AIMLAPIDocumentEmbedder(AIMLAPIClientsMixin, OpenAIDocumentEmbedder):
             for position, document in enumerate(documents)
         ]
         models = [outcome.model for outcome in succeeded if outcome.model]
+        # Each batch was a request of its own, charged on its own; those that failed were not charged.
+        for outcome in succeeded:
+            record_call(
+                outcome.cost, model=outcome.model or self.model, component="AIMLAPIDocumentEmbedder", **outcome.ids
+            )
+        cost = add_costs([outcome.cost for outcome in succeeded])
         meta: dict[str, Any] = {
             "model": models[0] if models else self.model,
-            "usage": sum_usage([outcome.usage for outcome in succeeded]),
+            "usage": usage_with_cost(sum_usage([outcome.usage for outcome in succeeded]), cost),
         }
-        cost = add_costs([outcome.cost for outcome in succeeded])
         if cost is not None:
             meta[COST_META_KEY] = cost
         meta[FAILED_DOCUMENTS_META_KEY] = failed

@@ -16,6 +16,8 @@ from haystack_integrations.common.aimlapi import (
     default_api_key,
     resolve_base_url,
 )
+from haystack_integrations.common.aimlapi.cost import usage_with_cost
+from haystack_integrations.common.aimlapi.tracking import record_call
 from haystack_integrations.common.aimlapi.upstream import parent_embedding_request
 
 from .wire import (
@@ -188,7 +190,9 @@ class AIMLAPITextEmbedder(AIMLAPIClientsMixin, OpenAITextEmbedder):
         vector = batch.embeddings[0]
         if vector is None:
             raise batch.error()
-        meta: dict[str, Any] = {"model": batch.model or self.model, "usage": batch.usage}
+        model = batch.model or self.model
+        record_call(batch.cost, model=model, component="AIMLAPITextEmbedder", **batch.ids)
+        meta: dict[str, Any] = {"model": model, "usage": usage_with_cost(batch.usage, batch.cost), **batch.ids}
         if batch.cost is not None:
             meta[COST_META_KEY] = batch.cost
         return {"embedding": vector, "meta": meta}

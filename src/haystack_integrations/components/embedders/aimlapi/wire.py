@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from haystack_integrations.common.aimlapi import check_extra_headers, cost_from_response, error_message_from_body
 from haystack_integrations.common.aimlapi.errors import redact
+from haystack_integrations.common.aimlapi.tracking import request_id_options, response_ids
 
 from .errors import EmbeddingResponseError
 
@@ -138,17 +139,23 @@ def create_kwargs(
 # test does, would be bypassed.
 
 
+def _with_request_id(client: OpenAI | AsyncOpenAI, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """`kwargs` with a new `X-Client-Request-Id` for this request, unless the user's headers set one."""
+    headers = request_id_options(client.default_headers).get("headers")
+    return {**kwargs, "extra_headers": headers} if headers else kwargs
+
+
 def create_embeddings(client: OpenAI, kwargs: dict[str, Any]) -> Any:
     """
     Sends one embeddings request through `client.embeddings` and returns what `create` returned: the SDK's raw
     response, or, when `create` is mocked, whatever the mock returns.
     """
-    return EmbeddingsWithRawResponse(client.embeddings).create(**kwargs)
+    return EmbeddingsWithRawResponse(client.embeddings).create(**_with_request_id(client, kwargs))
 
 
 async def create_embeddings_async(client: AsyncOpenAI, kwargs: dict[str, Any]) -> Any:
     """`create_embeddings` on an asynchronous client."""
-    return await AsyncEmbeddingsWithRawResponse(client.embeddings).create(**kwargs)
+    return await AsyncEmbeddingsWithRawResponse(client.embeddings).create(**_with_request_id(client, kwargs))
 
 
 def has_text(text: str) -> bool:
@@ -286,6 +293,8 @@ class EmbeddingBatch:
     bad_rows: dict[int, str] = field(default_factory=dict)
     response: httpx.Response | None = field(default=None, repr=False)
     secrets: tuple[str, ...] = field(default=(), repr=False)
+    # `client_request_id` and `inference_id` of the response, when known.
+    ids: dict[str, str | None] = field(default_factory=dict)
 
     @property
     def dimension(self) -> int | None:
@@ -362,6 +371,7 @@ class EmbeddingBatch:
             bad_rows=bad_rows,
             response=response,
             secrets=secrets,
+            ids=response_ids(response),
         )
 
     @classmethod

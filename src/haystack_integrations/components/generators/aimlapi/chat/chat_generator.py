@@ -35,7 +35,17 @@ from haystack_integrations.common.aimlapi import (
     error_message_from_body,
     resolve_base_url,
 )
+from haystack_integrations.common.aimlapi.clients import fill_cost_from_headers
 from haystack_integrations.common.aimlapi.errors import redact
+from haystack_integrations.common.aimlapi.tracking import (
+    CLIENT_REQUEST_ID_HEADER,
+    CLIENT_REQUEST_ID_META_KEY,
+    INFERENCE_ID_HEADER,
+    INFERENCE_ID_META_KEY,
+    REQUEST_ID_META_KEY,
+    client_request_id,
+    record_call,
+)
 from haystack_integrations.common.aimlapi.upstream import invoke_streaming_callback as _invoke_streaming_callback
 from haystack_integrations.common.aimlapi.upstream import parent_chat_request
 from haystack_integrations.common.aimlapi.upstream import strict_json_schema as to_strict_json_schema
@@ -105,6 +115,44 @@ async def _read_chunks_async(chat_completion: Any, assembler: StreamAssembler) -
             yield chunk
     except _STREAM_ERRORS as error:
         raise assembler.interrupted(error) from error
+
+
+def _set_client_request_id(api_args: dict[str, Any], init_headers: Mapping[str, Any] | None) -> None:
+    """
+    Give the call its `X-Client-Request-Id`: `generation_kwargs["client_request_id"]`, else the header set in this
+    call's or the component's `extra_headers`, else a new random id. Raises before sending an id AI/ML API would drop.
+    """
+    requested = api_args.pop(CLIENT_REQUEST_ID_META_KEY, None)
+    headers: dict[str, Any] = {}
+    for name, value in (api_args.get("extra_headers") or {}).items():
+        if name.lower() != CLIENT_REQUEST_ID_HEADER.lower():
+            headers[name] = value
+        elif requested is None:
+            requested = value
+    if requested is None:
+        requested = next(
+            (v for k, v in (init_headers or {}).items() if k.lower() == CLIENT_REQUEST_ID_HEADER.lower()), None
+        )
+    headers[CLIENT_REQUEST_ID_HEADER] = client_request_id(requested)
+    api_args["extra_headers"] = headers
+
+
+def _report_call(replies: list[ChatMessage], *, headers: Mapping[str, str], api_args: Mapping[str, Any]) -> None:
+    """Put the call's ids into each reply's meta, and report its cost and ids once (tracker, tracing span)."""
+    sent_id = api_args["extra_headers"][CLIENT_REQUEST_ID_HEADER]
+    inference_id = headers.get(INFERENCE_ID_HEADER)
+    for reply in replies:
+        reply.meta.update({CLIENT_REQUEST_ID_META_KEY: sent_id, INFERENCE_ID_META_KEY: inference_id})
+    first = replies[0].meta if replies else {}
+    request_id = first.get(REQUEST_ID_META_KEY)
+    record_call(
+        first.get("cost"),
+        model=first.get("model"),
+        component="AIMLAPIChatGenerator",
+        client_request_id=sent_id,
+        request_id=request_id,
+        inference_id=inference_id,
+    )
 
 
 @cache
@@ -425,6 +473,7 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
             del api_args["n"]
 
         self._add_reasoning_details(messages, api_args["messages"])
+        _set_client_request_id(api_args, self.extra_headers)
         self._move_untyped_keys_to_body(api_args)
         return api_args
 
@@ -563,12 +612,24 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
             tools=tools,
             tools_strict=tools_strict,
         )
-        endpoint = getattr(client.chat.completions, api_args.pop("openai_endpoint"))
-        response = endpoint(**api_args)
-        if callback is not None:
-            replies = self._handle_stream_response(response, callback)
-        else:
-            replies = self._convert_response(response)
+        # The raw response, for its `x-inference-id` header; `parse()` gives what `create()` would have returned.
+        endpoint = getattr(client.chat.completions.with_raw_response, api_args.pop("openai_endpoint"))
+        raw_response = endpoint(**api_args)
+        # Read this way, the response misses the client's own filling-in of the cost from the headers.
+        response = fill_cost_from_headers(raw_response.parse(), raw_response.http_response, stream=callback is not None)
+        try:
+            if callback is not None:
+                replies = self._handle_stream_response(response, callback)
+            else:
+                replies = self._convert_response(response)
+        except StreamInterruptedError as error:
+            # A stream that broke after its cost arrived was charged all the same.
+            _report_call(
+                [error.partial_reply] if error.partial_reply else [], headers=raw_response.headers, api_args=api_args
+            )
+            raise
+        _report_call(replies, headers=raw_response.headers, api_args=api_args)
+        if callback is None:
             self._check_structured(response, replies, generation_kwargs)
         for reply in replies:
             _check_finish_reason(reply.meta)
@@ -609,12 +670,24 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
             tools=tools,
             tools_strict=tools_strict,
         )
-        endpoint = getattr(client.chat.completions, api_args.pop("openai_endpoint"))
-        response = await endpoint(**api_args)
-        if callback is not None:
-            replies = await self._handle_async_stream_response(response, callback)
-        else:
-            replies = self._convert_response(response)
+        # The raw response, for its `x-inference-id` header; `parse()` gives what `create()` would have returned.
+        endpoint = getattr(client.chat.completions.with_raw_response, api_args.pop("openai_endpoint"))
+        raw_response = await endpoint(**api_args)
+        # Read this way, the response misses the client's own filling-in of the cost from the headers.
+        response = fill_cost_from_headers(raw_response.parse(), raw_response.http_response, stream=callback is not None)
+        try:
+            if callback is not None:
+                replies = await self._handle_async_stream_response(response, callback)
+            else:
+                replies = self._convert_response(response)
+        except StreamInterruptedError as error:
+            # A stream that broke after its cost arrived was charged all the same.
+            _report_call(
+                [error.partial_reply] if error.partial_reply else [], headers=raw_response.headers, api_args=api_args
+            )
+            raise
+        _report_call(replies, headers=raw_response.headers, api_args=api_args)
+        if callback is None:
             self._check_structured(response, replies, generation_kwargs)
         for reply in replies:
             _check_finish_reason(reply.meta)

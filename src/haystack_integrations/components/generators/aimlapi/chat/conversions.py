@@ -35,7 +35,9 @@ from haystack_integrations.common.aimlapi import (
     error_message_from_body,
     normalize_finish_reason,
 )
+from haystack_integrations.common.aimlapi.cost import usage_with_cost
 from haystack_integrations.common.aimlapi.errors import redact
+from haystack_integrations.common.aimlapi.tracking import REQUEST_ID_META_KEY
 from haystack_integrations.common.aimlapi.upstream import parse_tool_call_arguments as _parse_openai_tool_call_arguments
 from haystack_integrations.common.aimlapi.upstream import serialize_object as _serialize_object
 
@@ -128,17 +130,26 @@ def _invalid_tool_call(call_id: str | None, name: str, arguments: str, error: Ex
 
 
 def _reply_meta(
-    *, model: str | None, index: int, raw_finish_reason: str | None, usage: Any, cost: dict[str, Any] | None
+    *,
+    model: str | None,
+    index: int,
+    raw_finish_reason: str | None,
+    usage: Any,
+    cost: dict[str, Any] | None,
+    request_id: str | None = None,
 ) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "model": model,
         "index": index,
         "finish_reason": normalize_finish_reason(raw_finish_reason),
         PROVIDER_FINISH_REASON_META_KEY: raw_finish_reason,
-        "usage": usage,
+        # The cost inside usage too, so that whatever sums usage (an Agent's `token_usage`) sums the spend.
+        "usage": usage_with_cost(usage, cost),
     }
     if cost is not None:
         meta[COST_META_KEY] = cost
+    if request_id:
+        meta[REQUEST_ID_META_KEY] = request_id
     return meta
 
 
@@ -184,6 +195,7 @@ def convert_completion_to_message(completion: Any, choice: Any) -> ChatMessage:
         raw_finish_reason=choice.finish_reason,
         usage=_serialize_object(completion.usage),
         cost=cost_from_body(completion.model_extra),
+        request_id=getattr(completion, "id", None) or None,
     )
     if choice.logprobs:
         meta["logprobs"] = _serialize_object(choice.logprobs)
@@ -234,6 +246,7 @@ class StreamAssembler:
         self._block_key: object = None
         self._block_index = -1
         self._model: str | None = None
+        self.request_id: str | None = None
         self._raw_finish_reason: str | None = None
         self._usage: Any = None
         self._cost: dict[str, Any] | None = None
@@ -267,6 +280,8 @@ class StreamAssembler:
             self._first_received_at = received_at
         if chunk.model:
             self._model = chunk.model
+        if self.request_id is None and getattr(chunk, "id", None):  # Claude routes send "" after the first chunk
+            self.request_id = chunk.id
         usage = _serialize_object(chunk.usage) if chunk.usage is not None else None
         if usage is not None:
             self._usage = usage
@@ -411,6 +426,7 @@ class StreamAssembler:
             raw_finish_reason=self._raw_finish_reason,
             usage=self._usage,
             cost=self._cost,
+            request_id=self.request_id,
         )
         meta["completion_start_time"] = self._first_received_at
         if self._logprobs:

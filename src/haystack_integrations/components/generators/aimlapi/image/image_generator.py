@@ -27,6 +27,7 @@ from haystack_integrations.common.aimlapi import (
     error_message_from_body,
     resolve_base_url,
 )
+from haystack_integrations.common.aimlapi.cost import usage_with_cost
 from haystack_integrations.common.aimlapi.images import (
     COUNT_PARAMETER,
     IMAGE_GENERATIONS_PATH,
@@ -44,6 +45,7 @@ from haystack_integrations.common.aimlapi.images import (
     read_image_answer,
     size_parameter,
 )
+from haystack_integrations.common.aimlapi.tracking import record_call, request_id_options, response_ids
 
 from .conversions import decode_data_url, decode_inline_image, is_data_url
 from .errors import ImageAnswerError, ImageResponseError
@@ -497,6 +499,7 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
             if not response.content:
                 raise ImageAnswerError(response, f"with an empty {content_type} body, not an image", secrets)
             encoded = base64.b64encode(response.content).decode("ascii")
+            self._report(cost_from_response(None, response.headers), response)
             return {}, ImageAnswer(images=((0, GeneratedImage(base64=encoded, mime_type=content_type)),))
         if not response.content.strip():
             raise ImageAnswerError(response, f"with an empty body (model {self.model!r})", secrets)
@@ -513,6 +516,7 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
             raise ImageAnswerError(
                 response, f"with a JSON {type(body).__name__} rather than an object (model {self.model!r})", secrets
             )
+        self._report(cost_from_response(body, response.headers), response)
         answer = read_image_answer(body)
         flagged = answer.flagged_indexes
         missing = "; ".join(f"entry {entry.index}: {entry.reason}" for entry in answer.missing)
@@ -565,6 +569,10 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
             )
         return data, declared or image.mime_type
 
+    def _report(self, cost: dict[str, Any] | None, response: httpx.Response) -> None:
+        # Charged once answered, whether or not the images can then be read or downloaded.
+        record_call(cost, model=self.model, component="AIMLAPIImageGenerator", **response_ids(response))
+
     def _meta(self, body: Mapping[str, Any], answer: ImageAnswer, headers: Mapping[str, str]) -> dict[str, Any]:
         images = [image for _, image in answer.images]
         meta: dict[str, Any] = {"model": self.model, "model_family": self.family, "image_count": len(images)}
@@ -580,9 +588,9 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
         if answer.nsfw_flags is not None:
             meta["nsfw_flags"] = list(answer.nsfw_flags)
         usage = body.get("usage")
-        if isinstance(usage, Mapping):  # anything else is no usage a caller could add up
-            meta["usage"] = dict(usage)
         cost = _cost(body, headers)
+        if isinstance(usage, Mapping):  # anything else is no usage a caller could add up
+            meta["usage"] = usage_with_cost(usage, cost)
         if cost is not None:
             meta[COST_META_KEY] = cost
         return meta
@@ -635,7 +643,12 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
         body = self._request_body(prompt, n, size, seed, generation_kwargs)
         client = self._client_for_call()
         http_client = self._download_client(client, asynchronous=False)
-        response = client.post(IMAGE_GENERATIONS_PATH, body=body, cast_to=httpx.Response)
+        response = client.post(
+            IMAGE_GENERATIONS_PATH,
+            body=body,
+            cast_to=httpx.Response,
+            options=request_id_options(client.default_headers),
+        )
         body, answer = self._read_response(response, (client.api_key,))
 
         contents = []
@@ -657,7 +670,7 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
         return {
             "images": contents,
             "urls": self._source_urls(answer),
-            "meta": self._meta(body, answer, response.headers),
+            "meta": {**self._meta(body, answer, response.headers), **response_ids(response)},
         }
 
     @component.output_types(images=list[ImageContent], urls=list[str], meta=dict[str, Any])
@@ -691,7 +704,12 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
         client = await self._async_client_for_call()
         http_client = self._download_client(client, asynchronous=True)
         max_retries = client.max_retries
-        response = await client.post(IMAGE_GENERATIONS_PATH, body=body, cast_to=httpx.Response)
+        response = await client.post(
+            IMAGE_GENERATIONS_PATH,
+            body=body,
+            cast_to=httpx.Response,
+            options=request_id_options(client.default_headers),
+        )
         body, answer = self._read_response(response, (client.api_key,))
 
         async def resolve(index: int, image: GeneratedImage) -> tuple[bytes, str | None] | None:
@@ -715,5 +733,5 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
         return {
             "images": contents,
             "urls": self._source_urls(answer),
-            "meta": self._meta(body, answer, response.headers),
+            "meta": {**self._meta(body, answer, response.headers), **response_ids(response)},
         }
