@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import httpx
+import openai
 import pytest
 from haystack.utils import Secret
 
@@ -237,3 +238,12 @@ async def test_loopback_raw_audio(media_server: MediaServer) -> None:
     component = AIMLAPITextToSpeech(api_base_url=media_server.url, model="#g1_aura-2-thalia-en")
     result = await component.run_async("Hello.")
     assert result["audio"].data[:4] == b"RIFF" and result["audio"].mime_type == "audio/wav"
+
+
+@pytest.mark.loopback
+def test_loopback_truncated_audio_is_never_returned(media_server: MediaServer) -> None:
+    media_server.state.tts_mode = "truncated"
+    component = AIMLAPITextToSpeech(api_base_url=media_server.url, model="#g1_aura-2-thalia-en", max_retries=1)
+    with pytest.raises(openai.APIConnectionError):
+        component.run("Hello.")
+    assert len(media_server.requests("/v1/tts")) == 2  # the request and its one retry, both cut short
