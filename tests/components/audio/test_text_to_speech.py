@@ -4,7 +4,9 @@
 """AIMLAPITextToSpeech: both answer forms, the family table, safe downloads, and bad input."""
 
 import base64
+import copy
 import json
+import pickle
 from typing import Any
 
 import httpx
@@ -247,3 +249,17 @@ def test_loopback_truncated_audio_is_never_returned(media_server: MediaServer) -
     with pytest.raises(openai.APIConnectionError):
         component.run("Hello.")
     assert len(media_server.requests("/v1/tts")) == 2  # the request and its one retry, both cut short
+
+
+def test_a_copy_builds_its_own_clients_and_still_downloads() -> None:
+    api = TtsAPI(
+        httpx.Response(200, json={"audio": {"url": "https://cdn.example.com/a.mp3"}}),
+        {"https://cdn.example.com/a.mp3": httpx.Response(200, content=MP3_BYTES)},
+    )
+    original = tts(api)
+    original.run("Hi.")
+    clone = copy.deepcopy(original)
+    assert clone.client is None
+    assert clone.run("Hi.")["audio"].data == MP3_BYTES
+    restored = pickle.loads(pickle.dumps(AIMLAPITextToSpeech(model="openai/tts-1", voice="echo")))
+    assert restored.voice == "echo" and restored.client is None
