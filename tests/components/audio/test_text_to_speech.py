@@ -263,3 +263,11 @@ def test_a_copy_builds_its_own_clients_and_still_downloads() -> None:
     assert clone.run("Hi.")["audio"].data == MP3_BYTES
     restored = pickle.loads(pickle.dumps(AIMLAPITextToSpeech(model="openai/tts-1", voice="echo")))
     assert restored.voice == "echo" and restored.client is None
+
+
+def test_an_openai_answer_without_cost_gives_cost_none() -> None:
+    answer, file_url = url_answer("tts_openai_url.json")
+    api = TtsAPI(answer, {file_url: httpx.Response(200, content=MP3_BYTES, headers={"content-type": "audio/mpeg"})})
+    meta = tts(api, model="openai/tts-1-hd", voice="alloy").run("Hi.")["meta"]
+    assert meta["cost"] is None and "usage" not in meta
+    assert meta["audio_url"] == file_url and meta["mime_type"] == "audio/mpeg"
