@@ -82,7 +82,9 @@ class MediaServerState:
     poll_delay: float = 0.0
     refuse_upload_field: str | None = None
     ocr_fail_marker: str | None = None
-    tts_mode: str = "auto"  # "auto": JSON URL for OpenAI-style models, raw audio for the others
+    drop_ocr: int = 0
+    # "auto": JSON URL for OpenAI-style models, raw audio for the others; "json"; "truncated": half a WAV file
+    tts_mode: str = "auto"
     requests: list[Recorded] = field(default_factory=list)
     jobs: dict[str, list[str]] = field(default_factory=dict)
     next_job: int = 0
@@ -213,6 +215,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _ocr(self, recorded: Recorded) -> None:
         state = self.server.state
+        with self.server.lock:
+            if state.drop_ocr > 0:
+                state.drop_ocr -= 1
+                self._drop()
+                return
         body = recorded.json()
         document = body.get("document")
         text = json.dumps(document)
@@ -241,6 +248,16 @@ class _Handler(BaseHTTPRequestHandler):
                     "meta": {"usage": {"credits_used": 3000, "usd_spent": 0.0015}},
                 },
             )
+        elif self.server.state.tts_mode == "truncated":
+            # Promises the whole file, sends half of it, and hangs up.
+            audio = tiny_wav()
+            self.send_response(200)
+            self.send_header("content-type", "audio/wav")
+            self.send_header("content-length", str(len(audio)))
+            self.end_headers()
+            self.wfile.write(audio[: len(audio) // 2])
+            self.wfile.flush()
+            self._drop()
         else:
             self._send(200, tiny_wav(), "audio/wav")
 

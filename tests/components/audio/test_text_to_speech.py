@@ -4,10 +4,13 @@
 """AIMLAPITextToSpeech: both answer forms, the family table, safe downloads, and bad input."""
 
 import base64
+import copy
 import json
+import pickle
 from typing import Any
 
 import httpx
+import openai
 import pytest
 from haystack.utils import Secret
 
@@ -237,3 +240,34 @@ async def test_loopback_raw_audio(media_server: MediaServer) -> None:
     component = AIMLAPITextToSpeech(api_base_url=media_server.url, model="#g1_aura-2-thalia-en")
     result = await component.run_async("Hello.")
     assert result["audio"].data[:4] == b"RIFF" and result["audio"].mime_type == "audio/wav"
+
+
+@pytest.mark.loopback
+def test_loopback_truncated_audio_is_never_returned(media_server: MediaServer) -> None:
+    media_server.state.tts_mode = "truncated"
+    component = AIMLAPITextToSpeech(api_base_url=media_server.url, model="#g1_aura-2-thalia-en", max_retries=1)
+    with pytest.raises(openai.APIConnectionError):
+        component.run("Hello.")
+    assert len(media_server.requests("/v1/tts")) == 2  # the request and its one retry, both cut short
+
+
+def test_a_copy_builds_its_own_clients_and_still_downloads() -> None:
+    api = TtsAPI(
+        httpx.Response(200, json={"audio": {"url": "https://cdn.example.com/a.mp3"}}),
+        {"https://cdn.example.com/a.mp3": httpx.Response(200, content=MP3_BYTES)},
+    )
+    original = tts(api)
+    original.run("Hi.")
+    clone = copy.deepcopy(original)
+    assert clone.client is None
+    assert clone.run("Hi.")["audio"].data == MP3_BYTES
+    restored = pickle.loads(pickle.dumps(AIMLAPITextToSpeech(model="openai/tts-1", voice="echo")))
+    assert restored.voice == "echo" and restored.client is None
+
+
+def test_an_openai_answer_without_cost_gives_cost_none() -> None:
+    answer, file_url = url_answer("tts_openai_url.json")
+    api = TtsAPI(answer, {file_url: httpx.Response(200, content=MP3_BYTES, headers={"content-type": "audio/mpeg"})})
+    meta = tts(api, model="openai/tts-1-hd", voice="alloy").run("Hi.")["meta"]
+    assert meta["cost"] is None and "usage" not in meta
+    assert meta["audio_url"] == file_url and meta["mime_type"] == "audio/mpeg"

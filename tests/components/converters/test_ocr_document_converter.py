@@ -274,3 +274,18 @@ async def test_loopback_failure_is_listed(media_server: MediaServer) -> None:
     result = await component.run_async(["https://example.com/broken.pdf", "https://example.com/fine.pdf"])
     assert [document.meta["source"] for document in result["documents"]] == ["https://example.com/fine.pdf"]
     assert "Could not read the document" in result["meta"]["failed_sources"][0]["reason"]
+
+
+@pytest.mark.loopback
+def test_loopback_dropped_connections_are_retried_or_reported(media_server: MediaServer) -> None:
+    media_server.state.drop_ocr = 1
+    component = AIMLAPIOCRDocumentConverter(api_base_url=media_server.url, max_retries=2)
+    result = component.run(["https://example.com/a.pdf"])
+    assert len(result["documents"]) == 1 and len(media_server.requests("/v1/ocr")) == 2
+
+    media_server.state.drop_ocr = 10
+    result = AIMLAPIOCRDocumentConverter(api_base_url=media_server.url, max_retries=1).run(
+        ["https://example.com/a.pdf"]
+    )
+    assert result["documents"] == []
+    assert result["meta"]["failed_sources"][0]["error"] == "APIConnectionError"

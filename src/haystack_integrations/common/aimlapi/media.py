@@ -121,6 +121,23 @@ def _guess_mime(name: str) -> str | None:
     return guessed
 
 
+def _upload_name(mime_type: str | None) -> str:
+    """A file name for unnamed bytes, with the extension of their type: some servers judge a file by its name."""
+    base = (mime_type or "").split(";", 1)[0].strip().lower()
+    extension = _EXTENSIONS.get(base) or (mimetypes.guess_extension(base) if base else None)
+    return f"upload{extension or ''}"
+
+
+# Types `mimetypes` does not know on every system.
+_EXTENSIONS = {
+    "audio/wav": ".wav",
+    "audio/x-wav": ".wav",
+    "audio/mpeg": ".mp3",
+    "audio/flac": ".flac",
+    "audio/ogg": ".ogg",
+}
+
+
 def read_source(source: Source, position: int) -> MediaSource:
     """
     Reads a source: URLs are left for the server to fetch; paths and ByteStreams become bytes.
@@ -131,7 +148,7 @@ def read_source(source: Source, position: int) -> MediaSource:
         meta = dict(source.meta or {})
         name = str(meta.get("file_path") or meta.get("file_name") or "")
         label = name or f"ByteStream #{position}"
-        file_name = Path(name).name if name else "upload"
+        file_name = Path(name).name if name else _upload_name(source.mime_type)
         return MediaSource(
             label=label,
             data=source.data,
@@ -210,8 +227,12 @@ def map_in_order(function: Callable[[_T], _R], items: Sequence[_T], max_concurre
     """`function` over `items` on up to `max_concurrency` threads; results in the order of `items`."""
     if max_concurrency <= 1 or len(items) <= 1:
         return [function(item) for item in items]
-    with ThreadPoolExecutor(max_workers=min(max_concurrency, len(items))) as executor:
+    executor = ThreadPoolExecutor(max_workers=min(max_concurrency, len(items)))
+    try:
         return list(executor.map(function, items))
+    finally:
+        # After a failure, items not yet started are dropped rather than run for a result nobody will read.
+        executor.shutdown(wait=True, cancel_futures=True)
 
 
 async def gather_in_order(
@@ -224,7 +245,15 @@ async def gather_in_order(
         async with semaphore:
             return await function(item)
 
-    return list(await asyncio.gather(*(limited(item) for item in items)))
+    tasks = [asyncio.ensure_future(limited(item)) for item in items]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        # A failure (or the caller's cancellation) ends the call: the other items must not run on unobserved.
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 def check_positive_int(name: str, value: object) -> None:

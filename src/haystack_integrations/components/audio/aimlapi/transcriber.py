@@ -52,6 +52,8 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_POLL_INTERVAL = 2.0
 _LABEL = "transcription"
+# Polls are retried by the job loop, which knows the job's deadline, not by the client.
+_POLL_OPTIONS: dict[str, Any] = {"cast_to": httpx.Response, "options": {"max_retries": 0}}
 
 
 @dataclass(frozen=True)
@@ -231,13 +233,14 @@ class AIMLAPITranscriber(AIMLAPIClientsMixin):
 
     @staticmethod
     def _post_kwargs(request: _Request, upload_field: str) -> dict[str, Any]:
+        # No retries by the client: a resent submit could start a second job (see `submit_safely`).
         if request.json_body is not None:
-            return {"body": request.json_body}
+            return {"body": request.json_body, "options": {"max_retries": 0}}
         assert request.upload is not None  # noqa: S101  # a bytes request always has its upload
         return {
             "body": request.form,
             "files": [(upload_field, request.upload)],
-            "options": {"headers": {"Content-Type": "multipart/form-data"}},
+            "options": {"headers": {"Content-Type": "multipart/form-data"}, "max_retries": 0},
         }
 
     @staticmethod
@@ -247,11 +250,11 @@ class AIMLAPITranscriber(AIMLAPIClientsMixin):
         return request.upload is not None and error.status_code in (400, 422)
 
     def _submit(self, client: Any, request: _Request) -> dict[str, Any]:
-        once = client.with_options(max_retries=0)
-
         def send(upload_field: str) -> httpx.Response:
             return submit_safely(
-                lambda: once.post(STT_CREATE_PATH, cast_to=httpx.Response, **self._post_kwargs(request, upload_field)),
+                lambda: client.post(
+                    STT_CREATE_PATH, cast_to=httpx.Response, **self._post_kwargs(request, upload_field)
+                ),
                 max_retries=client.max_retries,
             )
 
@@ -264,11 +267,11 @@ class AIMLAPITranscriber(AIMLAPIClientsMixin):
         return self._submit_body(response)
 
     async def _submit_async(self, client: Any, request: _Request) -> dict[str, Any]:
-        once = client.with_options(max_retries=0)
-
         async def send(upload_field: str) -> httpx.Response:
             return await submit_safely_async(
-                lambda: once.post(STT_CREATE_PATH, cast_to=httpx.Response, **self._post_kwargs(request, upload_field)),
+                lambda: client.post(
+                    STT_CREATE_PATH, cast_to=httpx.Response, **self._post_kwargs(request, upload_field)
+                ),
                 max_retries=client.max_retries,
             )
 
@@ -359,9 +362,7 @@ class AIMLAPITranscriber(AIMLAPIClientsMixin):
             request = self._request(source, fields)
             job = run_job(
                 lambda: self._submit(client, request),
-                lambda job_id: self._poll_body(
-                    client.with_options(max_retries=0).get(stt_poll_path(job_id), cast_to=httpx.Response)
-                ),
+                lambda job_id: self._poll_body(client.get(stt_poll_path(job_id), **_POLL_OPTIONS)),
                 **self._job_options(),
             )
             return self._outcome(label, None, self._document(source, meta, job))
@@ -375,10 +376,9 @@ class AIMLAPITranscriber(AIMLAPIClientsMixin):
             source = read_source(raw, position)
             label = source.label
             request = self._request(source, fields)
-            poller = client.with_options(max_retries=0)
 
             async def poll(job_id: str) -> Any:
-                return self._poll_body(await poller.get(stt_poll_path(job_id), cast_to=httpx.Response))
+                return self._poll_body(await client.get(stt_poll_path(job_id), **_POLL_OPTIONS))
 
             job = await run_job_async(lambda: self._submit_async(client, request), poll, **self._job_options())
             return self._outcome(label, None, self._document(source, meta, job))
