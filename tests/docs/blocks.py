@@ -100,7 +100,7 @@ def markdown_blocks(text: str, source: str) -> list[Block]:
         start = index + 1
         while index < len(lines):
             closing = _FENCE.match(lines[index])
-            if closing and not closing["info"] and closing["fence"][0] == fence[0] and len(closing["fence"]) >= len(fence):
+            if _closes(closing, fence):
                 break
             body.append(_dedent(lines[index], indent))
             index += 1
@@ -119,6 +119,13 @@ def markdown_blocks(text: str, source: str) -> list[Block]:
     return blocks
 
 
+def _closes(closing: re.Match[str] | None, fence: str) -> bool:
+    """A closing fence has no info string and at least as many of the opening fence's characters."""
+    if closing is None or closing["info"]:
+        return False
+    return closing["fence"][0] == fence[0] and len(closing["fence"]) >= len(fence)
+
+
 def _dedent(line: str, indent: int) -> str:
     """Removes up to `indent` leading spaces: the fence's own indentation inside a list item."""
     stripped = len(line) - len(line.lstrip(" "))
@@ -129,7 +136,8 @@ def docstring_blocks(path: Path, source: str) -> list[Block]:
     """The fenced blocks in every docstring of a Python module: module, class, function and method."""
     tree = ast.parse(path.read_text(), filename=str(path))
     blocks: list[Block] = []
-    nodes = [tree, *(node for node in ast.walk(tree) if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef))]
+    documented = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+    nodes = [tree, *(node for node in ast.walk(tree) if isinstance(node, documented))]
     for node in nodes:
         docstring = ast.get_docstring(node, clean=False)
         if not docstring:

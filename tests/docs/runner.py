@@ -29,7 +29,8 @@ def run_python(block: Block, namespace: dict[str, Any]) -> str:
     expected = expected_outputs(block.code)
     printed = io.StringIO()
     for statement in tree.body:
-        wanted = [expected[line] for line in range(statement.lineno, (statement.end_lineno or statement.lineno) + 1) if line in expected]
+        lines = range(statement.lineno, (statement.end_lineno or statement.lineno) + 1)
+        wanted = [expected[line] for line in lines if line in expected]
         first_line = statement.lineno
         ast.increment_lineno(statement, block.line - 1)
         output = io.StringIO()

@@ -72,7 +72,8 @@ def test_an_unclosed_block_is_an_error() -> None:
 
 
 def test_a_marker_applies_only_to_the_next_block() -> None:
-    first, second = markdown_blocks("<!-- not-run: a reason -->\n\n```bash\nls\n```\ntext\n\n```bash\nls\n```\n", "p.md")
+    page = "<!-- not-run: a reason -->\n\n```bash\nls\n```\ntext\n\n```bash\nls\n```\n"
+    first, second = markdown_blocks(page, "p.md")
     assert first.not_run == "a reason"
     assert second.not_run is None
 
@@ -129,7 +130,9 @@ def test_bash_output_is_checked(tmp_path: Path) -> None:
 
 def test_docstring_blocks_keep_their_line_in_the_module(tmp_path: Path) -> None:
     module = tmp_path / "module.py"
-    module.write_text('"""Module."""\n\n\nclass Thing:\n    """\n    A thing.\n\n    ```python\n    print(1)\n    ```\n    """\n')
+    module.write_text(
+        '"""Module."""\n\n\nclass Thing:\n    """\n    A thing.\n\n    ```python\n    print(1)\n    ```\n    """\n'
+    )
     (block,) = docstring_blocks(module, "module.py")
     assert (block.line, block.code) == (9, "print(1)\n")
     assert module.read_text().splitlines()[block.line - 1].strip() == "print(1)"
