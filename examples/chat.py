@@ -11,13 +11,12 @@ Set AIMLAPI_BASE_URL to talk to any other OpenAI-compatible server instead.
 """
 
 import argparse
-import os
 import sys
 
-import openai
+from _common import describe_cost, run
 from haystack.dataclasses import ChatMessage, StreamingChunk
 
-from haystack_integrations.components.generators.aimlapi import AIMLAPIChatGenerator, StreamInterruptedError
+from haystack_integrations.components.generators.aimlapi import AIMLAPIChatGenerator
 
 
 def show(chunk: StreamingChunk) -> None:
@@ -26,36 +25,22 @@ def show(chunk: StreamingChunk) -> None:
     print(chunk.content, end="", flush=True)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("prompt", nargs="?", default="What is the capital of France? Answer in one sentence.")
-    parser.add_argument("--model", default="openai/gpt-5-chat-latest")
-    args = parser.parse_args()
-
-    if not os.environ.get("AIMLAPI_API_KEY"):
-        print(
-            "error: AIMLAPI_API_KEY is not set. Create a key at https://aimlapi.com/app/keys, then\n"
-            "  export AIMLAPI_API_KEY=<your key>",
-            file=sys.stderr,
-        )
-        return 2
-
+def main(args: argparse.Namespace) -> None:
     generator = AIMLAPIChatGenerator(model=args.model, streaming_callback=show)
-    try:
-        reply = generator.run([ChatMessage.from_user(args.prompt)])["replies"][0]
-    except (openai.APIError, StreamInterruptedError) as error:
-        print(f"\nerror: {error}", file=sys.stderr)
-        return 1
+    reply = generator.run([ChatMessage.from_user(args.prompt)])["replies"][0]
     print()
     meta = reply.meta
     usage = meta.get("usage") or {}
     print(
-        f"[{meta['model']}] finish_reason={meta['finish_reason']} "
-        f"tokens={usage.get('prompt_tokens')}+{usage.get('completion_tokens')} cost={meta.get('cost')}",
+        f"[{meta.get('model')}] finish_reason={meta.get('finish_reason')} "
+        f"tokens={usage.get('prompt_tokens')}+{usage.get('completion_tokens')} {describe_cost(meta)}",
         file=sys.stderr,
     )
-    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("prompt", nargs="?", default="What is the capital of France? Answer in one sentence.")
+    parser.add_argument("--model", default="openai/gpt-5-chat-latest")
+    arguments = parser.parse_args()
+    run(lambda: main(arguments))

@@ -16,6 +16,7 @@ Set AIMLAPI_BASE_URL to talk to any other OpenAI-compatible server instead.
 import argparse
 from typing import Any
 
+from _common import describe_cost, run
 from haystack import Document, Pipeline
 from haystack.components.retrievers.in_memory import InMemoryEmbeddingRetriever
 from haystack.components.writers import DocumentWriter
@@ -44,15 +45,17 @@ def family_options(args: argparse.Namespace, position: int) -> dict[str, Any]:
     return options
 
 
-def main() -> None:
+def parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("query")
     parser.add_argument("--model", default="text-embedding-3-small")
     parser.add_argument("--max-concurrency", type=int, default=4)
     parser.add_argument("--task-types", nargs=2, metavar=("DOCUMENTS", "QUERY"), help="Google models")
     parser.add_argument("--input-types", nargs=2, metavar=("DOCUMENTS", "QUERY"), help="Voyage models")
-    args = parser.parse_args()
+    return parser.parse_args()
 
+
+def main(args: argparse.Namespace) -> None:
     store = InMemoryDocumentStore(embedding_similarity_function="cosine")
     indexing = Pipeline()
     indexing.add_component(
@@ -68,7 +71,7 @@ def main() -> None:
     )
     meta = indexed["embedder"]["meta"]
     print(f"Indexed {indexed['writer']['documents_written']} documents with {meta['model']}")
-    print(f"  usage {meta['usage']}, cost {meta.get('cost')}")
+    print(f"  usage {meta.get('usage')}, {describe_cost(meta)}")
     print(f"  skipped (no text): {len(meta['skipped_documents'])}, failed: {len(meta['failed_documents'])}")
 
     querying = Pipeline()
@@ -79,8 +82,9 @@ def main() -> None:
     print(f"\n{args.query}")
     for document in found["retriever"]["documents"]:
         print(f"  {document.score:.3f}  {document.content}")
-    print(f"  query cost {found['embedder']['meta'].get('cost')}")
+    print(f"  query {describe_cost(found['embedder']['meta'])}")
 
 
 if __name__ == "__main__":
-    main()
+    arguments = parse_arguments()
+    run(lambda: main(arguments))

@@ -15,16 +15,14 @@ as `image_size` to fal-style ones (flux/*, stable-diffusion-*, recraft-v3) and a
 import argparse
 import base64
 import mimetypes
-import os
-import sys
 from pathlib import Path
 
-import openai
+from _common import describe_cost, run
 
 from haystack_integrations.components.generators.aimlapi import AIMLAPIImageGenerator
 
 
-def main() -> int:
+def parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("prompt", nargs="?", default="A red fox in the snow, watercolor")
     parser.add_argument("--model", default="flux/schnell")
@@ -32,22 +30,12 @@ def main() -> int:
     parser.add_argument("--size", default=None, help="1024x768, a fal preset such as landscape_4_3, or 16:9")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--out-dir", type=Path, default=Path("images"))
-    args = parser.parse_args()
+    return parser.parse_args()
 
-    if not os.environ.get("AIMLAPI_API_KEY"):
-        print(
-            "error: AIMLAPI_API_KEY is not set. Create a key at https://aimlapi.com/app/keys, then\n"
-            "  export AIMLAPI_API_KEY=<your key>",
-            file=sys.stderr,
-        )
-        return 2
 
+def main(args: argparse.Namespace) -> None:
     generator = AIMLAPIImageGenerator(model=args.model, timeout=120)
-    try:
-        result = generator.run(args.prompt, n=args.n, size=args.size, seed=args.seed)
-    except (openai.OpenAIError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    result = generator.run(args.prompt, n=args.n, size=args.size, seed=args.seed)
 
     args.out_dir.mkdir(parents=True, exist_ok=True)
     for number, image in enumerate(result["images"], start=1):
@@ -56,11 +44,11 @@ def main() -> int:
         path.write_bytes(base64.b64decode(image.base64_image))
         print(f"{path}  {image.mime_type}  {image.meta.get('url', '')}")
     meta = result["meta"]
-    print(f"[{meta['model']} ({meta['model_family']})] images={meta['image_count']} cost={meta.get('cost')}")
+    print(f"[{meta['model']} ({meta['model_family']})] images={meta['image_count']} {describe_cost(meta)}")
     for revised in filter(None, meta.get("revised_prompts", [])):
         print(f"revised prompt: {revised}")
-    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    arguments = parse_arguments()
+    run(lambda: main(arguments))

@@ -14,12 +14,11 @@ The generated image is a Haystack `ImageContent` (base64 plus MIME type), so it 
 
 import argparse
 import base64
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
-import openai
+from _common import describe_cost, run
 from haystack.dataclasses import ChatMessage, ImageContent
 
 from haystack_integrations.components.generators.aimlapi import AIMLAPIChatGenerator, AIMLAPIImageGenerator
@@ -43,42 +42,32 @@ def describe_new_image(
     return image, generated["meta"], reply
 
 
-def main() -> int:
+def parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("prompt", nargs="?", default="A lighthouse on a cliff at dawn, watercolor")
     parser.add_argument("--image-model", default="flux/schnell")
     parser.add_argument("--chat-model", default="openai/gpt-5-chat-latest")
     parser.add_argument("--size", default=None, help="e.g. 1024x768, landscape_4_3 (fal-style) or 16:9 (Google)")
     parser.add_argument("--save", type=Path, default=None, help="write the generated image to this file")
-    args = parser.parse_args()
+    return parser.parse_args()
 
-    if not os.environ.get("AIMLAPI_API_KEY"):
-        print(
-            "error: AIMLAPI_API_KEY is not set. Create a key at https://aimlapi.com/app/keys, then\n"
-            "  export AIMLAPI_API_KEY=<your key>",
-            file=sys.stderr,
-        )
-        return 2
 
-    try:
-        image, meta, reply = describe_new_image(
-            args.prompt,
-            image_generator=AIMLAPIImageGenerator(model=args.image_model, timeout=120),
-            chat_generator=AIMLAPIChatGenerator(model=args.chat_model),
-            size=args.size,
-        )
-    except (openai.OpenAIError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+def main(args: argparse.Namespace) -> None:
+    image, meta, reply = describe_new_image(
+        args.prompt,
+        image_generator=AIMLAPIImageGenerator(model=args.image_model, timeout=120),
+        chat_generator=AIMLAPIChatGenerator(model=args.chat_model),
+        size=args.size,
+    )
 
     if args.save:
         args.save.write_bytes(base64.b64decode(image.base64_image))
         print(f"[image saved to {args.save}]", file=sys.stderr)
-    print(f"[{meta['model']}] {image.mime_type}, cost={meta.get('cost')}", file=sys.stderr)
+    print(f"[{meta['model']}] {image.mime_type}, {describe_cost(meta)}", file=sys.stderr)
     print(reply.text)
-    print(f"[{reply.meta['model']}] cost={reply.meta.get('cost')}", file=sys.stderr)
-    return 0
+    print(f"[{reply.meta.get('model')}] {describe_cost(reply.meta)}", file=sys.stderr)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    arguments = parse_arguments()
+    run(lambda: main(arguments))

@@ -5,6 +5,7 @@
 
 import asyncio
 
+from _common import describe_cost, run
 from haystack import Pipeline
 from haystack.components.builders import ChatPromptBuilder
 from haystack.components.generators.utils import print_streaming_chunk
@@ -25,16 +26,21 @@ def sync_stream() -> None:
     result = build().run(
         {"prompt": {"topic": "the Eiffel Tower"}, "llm": {"streaming_callback": print_streaming_chunk}}
     )
-    print("cost:", result["llm"]["replies"][0].meta.get("cost"))
+    print(describe_cost(result["llm"]["replies"][0].meta))
 
 
 async def async_stream() -> None:
     handle = build().stream({"prompt": {"topic": "the Brandenburg Gate"}})
     async for chunk in handle:
         print(chunk.content, end="", flush=True)
-    print("\ncost:", handle.result["llm"]["replies"][0].meta.get("cost"))
+    print()
+    print(describe_cost(handle.result["llm"]["replies"][0].meta))
+
+
+def main() -> None:
+    sync_stream()
+    asyncio.run(async_stream())
 
 
 if __name__ == "__main__":
-    sync_stream()
-    asyncio.run(async_stream())
+    run(main)

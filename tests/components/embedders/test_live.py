@@ -1,7 +1,8 @@
 # SPDX-FileCopyrightText: 2026-present The aimlapi-haystack authors
 #
 # SPDX-License-Identifier: Apache-2.0
-"""The live contract with AI/ML API's `/v1/embeddings`. Skipped unless AIMLAPI_API_KEY is set; the model can be
+"""The live contract with AI/ML API's `/v1/embeddings`. Runs only when asked for (-m integration or
+AIMLAPI_LIVE=1) with AIMLAPI_API_KEY set, against AIMLAPI_BASE_URL if it is set; the model can be
 changed with AIMLAPI_TEST_EMBEDDING_MODEL."""
 
 import math

@@ -4,6 +4,7 @@
 """
 The account balance: `GET /v2/billing`, or the older `GET /v1/billing/balance` where the newer one is missing.
 
+<!-- not-run: llmock serves no billing endpoint; tests/common/test_billing.py covers every documented answer -->
 ```python
 from haystack_integrations.common.aimlapi.billing import fetch_balance
 

@@ -91,10 +91,12 @@ class AdaptiveConcurrency:
     The adaptive limit as a state machine: no locks, no waiting, the time passed in. See the module's docstring.
 
     ```python
+    from haystack_integrations.common.aimlapi.limiter import AdaptiveConcurrency
+
     rule = AdaptiveConcurrency(initial_limit=2)
     permit = rule.admit(now=0.0)
     rule.release(permit, now=0.1, throttled=True, retry_after=1.0)
-    assert rule.wait_time(now=0.2) == 0.8  # paused for the server's Retry-After
+    assert round(rule.wait_time(now=0.2), 6) == 0.9  # paused for the server's Retry-After, from the answer at 0.1
     ```
     """
 
@@ -249,6 +251,8 @@ class AdaptiveLimiter:
     The adaptive limit for one process: threads wait in `acquire`, coroutines in `acquire_async`, on any event loop.
 
     ```python
+    from haystack_integrations.common.aimlapi.limiter import AdaptiveLimiter
+
     limiter = AdaptiveLimiter(initial_limit=8)
     permit = limiter.acquire()
     try:

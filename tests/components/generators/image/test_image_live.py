@@ -1,7 +1,8 @@
 # SPDX-FileCopyrightText: 2026-present The aimlapi-haystack authors
 #
 # SPDX-License-Identifier: Apache-2.0
-"""The live contract with AI/ML API's image models. Skipped unless AIMLAPI_API_KEY is set; the models can be changed
+"""The live contract with AI/ML API's image models. Runs only when asked for (-m integration or
+AIMLAPI_LIVE=1) with AIMLAPI_API_KEY set, against AIMLAPI_BASE_URL if it is set; the models can be changed
 with AIMLAPI_TEST_IMAGE_MODEL (fal-style), AIMLAPI_TEST_OPENAI_IMAGE_MODEL and AIMLAPI_TEST_VISION_MODEL."""
 
 import base64

@@ -26,6 +26,9 @@ CHAT_URL = "https://api.aimlapi.com/v1/chat/completions"
 
 
 def _example() -> ModuleType:
+    # The examples import their shared helper (examples/_common.py) as a sibling module, as `python examples/...` does.
+    if str(EXAMPLE.parent) not in sys.path:
+        sys.path.insert(0, str(EXAMPLE.parent))
     spec = importlib.util.spec_from_file_location("image_to_chat_example", EXAMPLE)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

@@ -94,7 +94,7 @@ class AIMLAPIDocumentEmbedder(AIMLAPIClientsMixin, OpenAIDocumentEmbedder):
     embedder = AIMLAPIDocumentEmbedder(model="text-embedding-3-small", max_concurrency=8)  # reads AIMLAPI_API_KEY
     result = embedder.run([Document(content="Paris is the capital of France."), Document(content="I love pizza.")])
     print(len(result["documents"][0].embedding))  # 1536
-    print(result["meta"]["cost"])  # {'credits_used': 4, 'usd_spent': 2e-06}
+    print(result["meta"].get("cost"))  # {'credits_used': 4, 'usd_spent': 2e-06}; None if the server reports none
     ```
 
     It is Haystack's `OpenAIDocumentEmbedder` pointed at `https://api.aimlapi.com/v1`, with what AI/ML API adds:

@@ -294,7 +294,7 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
     result = generator.run([ChatMessage.from_user("What is the capital of France?")])
     reply = result["replies"][0]
     print(reply.text)           # The capital of France is Paris.
-    print(reply.meta["cost"])   # {'credits_used': 248, 'usd_spent': 0.000124}
+    print(reply.meta.get("cost"))  # {'credits_used': 248, 'usd_spent': 0.000124}; None if the server reports none
     ```
 
     It is Haystack's `OpenAIChatGenerator` pointed at `https://api.aimlapi.com/v1`, with what AI/ML API adds:

@@ -185,7 +185,7 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
     image = result["images"][0]       # haystack.dataclasses.ImageContent: base64 plus MIME type
     print(image.mime_type)            # image/jpeg
     print(result["urls"])             # ['https://...']: where the server put the image
-    print(result["meta"]["cost"])     # {'credits_used': 6300, 'usd_spent': 0.00315}
+    print(result["meta"].get("cost"))  # {'credits_used': 6300, 'usd_spent': 0.00315}; None if the server reports none
     ```
 
     The images are `ImageContent`s, so they go straight into a multimodal `ChatMessage` for a vision model:
