@@ -145,15 +145,15 @@ def test_a_404_on_a_base_url_without_v1_suggests_adding_it(fake_api: FakeAIMLAPI
     error = caught.value
     assert error.status_code == 404
     assert error.message == (
-        f"Error code: 404 - Cannot POST /chat/completions The base URL {root} has no version in its path, and "
-        f"AI/ML API's endpoints are under /v1: try api_base_url='{root}/v1' (or AIMLAPI_BASE_URL)."
+        f"Error code: 404 - Cannot POST /chat/completions. The base URL {root} has no version in its path, and "
+        f"AI/ML API's endpoints are under /v1: try {root}/v1 as the base URL (api_base_url or AIMLAPI_BASE_URL)."
     )
     assert fake_api.requests[0].path == "/chat/completions"
 
 
 async def test_a_404_without_v1_async(fake_api: FakeAIMLAPI) -> None:
     root = f"http://127.0.0.1:{fake_api.port}/"
-    with pytest.raises(openai.NotFoundError, match=r"try api_base_url='http://127\.0\.0\.1:\d+/v1'"):
+    with pytest.raises(openai.NotFoundError, match=r"try http://127\.0\.0\.1:\d+/v1 as the base URL"):
         await AIMLAPIChatGenerator(api_base_url=root, max_retries=0).run_async(HI)
 
 

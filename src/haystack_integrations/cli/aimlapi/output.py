@@ -1,13 +1,11 @@
 # SPDX-FileCopyrightText: 2026-present The aimlapi-haystack authors
 #
 # SPDX-License-Identifier: Apache-2.0
-"""
+r"""
 What the command writes: replies as they stream, one-line summaries, model tables, and text made safe for a
 terminal.
 
 ```python
-import io
-
 from haystack_integrations.cli.aimlapi.output import TerminalFilter
 
 screen = TerminalFilter()

@@ -4,11 +4,21 @@
 """
 The account balance: `GET /v2/billing`, or the older `GET /v1/billing/balance` where the newer one is missing.
 
+<!-- not-run: needs AI/ML API's billing endpoint, which the loopback server of the docs tests does not have -->
 ```python
 from haystack_integrations.common.aimlapi.billing import fetch_balance
 
 balance = fetch_balance()  # reads AIMLAPI_API_KEY and AIMLAPI_BASE_URL
 print(balance.usd, balance.credits)
+```
+
+Both endpoints' answers read into one `AccountBalance`:
+
+```python
+from haystack_integrations.common.aimlapi.billing import balance_from_body
+
+balance = balance_from_body({"balance": 10000000, "lowBalance": False}, url="https://api.aimlapi.com/v1/billing/balance")
+print(balance.usd, balance.credits, balance.low_balance)  # -> 5.0 10000000.0 False
 ```
 """
 

@@ -249,7 +249,7 @@ def not_found_hint(base_url: str) -> str | None:
         return None
     return (
         f"The base URL {redacted} has no version in its path, and AI/ML API's endpoints are under /v1: "
-        f"try api_base_url={redacted + '/v1'!r} (or {BASE_URL_ENV})."
+        f"try {redacted}/v1 as the base URL (api_base_url or {BASE_URL_ENV})."
     )
 
 
@@ -268,7 +268,8 @@ def explain_request_error(error: OpenAIError, *, base_url: str, max_retries: int
         hint = not_found_hint(base_url)
         if hint is None or hint in error.message:
             return
-        text = f"{error.message} {hint}"
+        separator = " " if error.message.rstrip().endswith((".", "!", "?")) else ". "
+        text = f"{error.message.rstrip()}{separator}{hint}"
     else:
         return
     error.message = text
