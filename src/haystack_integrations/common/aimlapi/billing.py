@@ -122,11 +122,11 @@ def balance_from_body(body: object, *, url: str) -> AccountBalance | None:
     :param body: The decoded JSON.
     :param url: Where it came from.
     """
-    if not isinstance(body, Mapping):
-        return None
+    currency = body.get("currency") if isinstance(body, Mapping) else None
+    if not isinstance(body, Mapping) or not isinstance(currency, str | None):
+        return None  # not an object; or a currency we cannot read, which makes the amount unreadable too
     raw = dict(body)
-    currency = body.get("currency")
-    currency = currency.strip().upper() if isinstance(currency, str) and currency.strip() else None
+    currency = currency.strip().upper() if currency and currency.strip() else None
     low = body.get("lowBalance")
     low_balance = low if isinstance(low, bool) else None
     if "current_balance" in body:
