@@ -96,6 +96,8 @@ def test_a_server_without_either_endpoint_exits_1(fake_api: FakeAIMLAPI, capsys:
         ("application/json", b'{"balance": 1e400}'),
         ("application/json", b"[]"),
         ("application/json", b"{"),
+        ("application/json", b'\xff\xfe{"current_balance": 1}'),
+        ("application/json", b'{"current_balance": 1, "currency": {"code": "USD"}}'),
     ],
 )
 def test_an_answer_that_is_not_a_balance_exits_1_in_one_line(

@@ -263,3 +263,13 @@ def test_a_refused_connection_is_one_line(closed_port_url: str) -> None:
     assert result.returncode == 1
     assert f"Could not connect to {closed_port_url}" in one_error_line(result.stderr)
     assert TEST_KEY not in result.stderr
+
+
+def test_a_base_url_without_v1_gets_the_hint_in_one_line(
+    fake_api: FakeAIMLAPI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = f"http://127.0.0.1:{fake_api.port}"
+    code, _, err = run_main(capsys, "chat", "Hi", "--max-retries", "0", "--base-url", root)
+
+    assert code == 1
+    assert f"try {root}/v1 as the base URL" in one_error_line(err)

@@ -103,3 +103,28 @@ def test_table_right_aligns_context_and_marks_missing_values() -> None:
         "long/model-id-here  chat  -             8000  -",
         "x                   -     -          1000000  tools",
     ]
+
+
+def test_a_terminal_gets_reasoning_and_text_without_escape_sequences(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    out, err = Terminal(), Terminal()
+    stream(
+        ReplyPrinter(out, err),
+        StreamingChunk(content="", index=0, reasoning=ReasoningContent(reasoning_text="think\x1b]0;t")),
+        StreamingChunk(content="", index=0, reasoning=ReasoningContent(reasoning_text="itle\x07ing\n")),
+        StreamingChunk(content="An\x1b[2Jswer\x1b]52;c;eA==", index=1, start=True),
+        StreamingChunk(content="\x07\there", index=1),
+    )
+    assert err.getvalue() == "[reasoning] thinking\n"
+    assert out.getvalue() == "Answer\there\n"
+
+
+def test_a_pipe_gets_reasoning_and_text_as_received() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    stream(
+        ReplyPrinter(out, err),
+        StreamingChunk(content="", index=0, reasoning=ReasoningContent(reasoning_text="a\x1b[1mb\n")),
+        StreamingChunk(content="An\x1b[2Jswer", index=1, start=True),
+    )
+    assert err.getvalue() == "[reasoning] a\x1b[1mb\n"
+    assert out.getvalue() == "An\x1b[2Jswer\n"

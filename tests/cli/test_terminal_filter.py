@@ -4,6 +4,8 @@
 """Text made safe for a terminal: what is removed, what stays, and chunk boundaries anywhere."""
 
 import json
+import random
+import unicodedata
 
 import pytest
 
@@ -69,3 +71,22 @@ def test_models_table_for_a_terminal_keeps_each_model_on_one_clean_line() -> Non
     assert len(table) == 2
     assert table[1].startswith("evil/model second-line")
     assert "\x1b" not in "".join(table)
+
+
+# Characters that matter to the filter, and a few that do not.
+ALPHABET = "\x1b\x07\x9b\x9c\x9d\x90\x08\r\n\t[]P_^X\\;0123m?@~ aé☕\x7f\x00"
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_text_never_leaves_a_control_character_whatever_the_chunking(seed: int) -> None:
+    rng = random.Random(seed)  # noqa: S311  # reproducible test data, not secrets
+    text = "".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 60)))
+    whole = terminal_safe(text)
+
+    assert not [character for character in whole if unicodedata.category(character) == "Cc" and character not in "\n\t"]
+    assert whole.count("\n") <= text.count("\n")  # newlines are kept or dropped, never made up
+    cuts = sorted(rng.sample(range(len(text) + 1), k=min(3, len(text) + 1)))
+    screen = TerminalFilter()
+    pieces = [text[start:end] for start, end in zip([0, *cuts], [*cuts, len(text)], strict=True)]
+    streamed = "".join(screen.feed(piece) for piece in pieces)
+    assert streamed == whole

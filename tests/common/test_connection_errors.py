@@ -11,7 +11,8 @@ import openai
 import pytest
 from haystack.dataclasses import ChatMessage
 
-from haystack_integrations.common.aimlapi.errors import connection_failure_kind, not_found_hint
+from haystack_integrations.common.aimlapi.errors import redact_url_userinfo
+from haystack_integrations.common.aimlapi.explained_errors import connection_failure_kind, not_found_hint
 from haystack_integrations.components.generators.aimlapi import AIMLAPIChatGenerator
 from tests.cli.helpers import FakeAIMLAPI
 from tests.support import fixture_json, free_port
@@ -145,15 +146,15 @@ def test_a_404_on_a_base_url_without_v1_suggests_adding_it(fake_api: FakeAIMLAPI
     error = caught.value
     assert error.status_code == 404
     assert error.message == (
-        f"Error code: 404 - Cannot POST /chat/completions The base URL {root} has no version in its path, and "
-        f"AI/ML API's endpoints are under /v1: try api_base_url='{root}/v1' (or AIMLAPI_BASE_URL)."
+        f"Error code: 404 - Cannot POST /chat/completions. The base URL {root} has no version in its path, and "
+        f"AI/ML API's endpoints are under /v1: try {root}/v1 as the base URL (api_base_url or AIMLAPI_BASE_URL)."
     )
     assert fake_api.requests[0].path == "/chat/completions"
 
 
 async def test_a_404_without_v1_async(fake_api: FakeAIMLAPI) -> None:
     root = f"http://127.0.0.1:{fake_api.port}/"
-    with pytest.raises(openai.NotFoundError, match=r"try api_base_url='http://127\.0\.0\.1:\d+/v1'"):
+    with pytest.raises(openai.NotFoundError, match=r"try http://127\.0\.0\.1:\d+/v1 as the base URL"):
         await AIMLAPIChatGenerator(api_base_url=root, max_retries=0).run_async(HI)
 
 
@@ -179,3 +180,25 @@ def test_a_404_on_a_versioned_base_url_gets_no_hint(fake_api: FakeAIMLAPI) -> No
 )
 def test_not_found_hint(base_url: str, hinted: bool) -> None:
     assert (not_found_hint(base_url) is not None) is hinted
+
+
+def test_a_malformed_url_with_a_password_is_refused_without_showing_it() -> None:
+    with pytest.raises(ValueError, match="has a port that is not a number") as caught:
+        AIMLAPIChatGenerator(api_base_url="http://someone:pa55word-secret@127.0.0.1:abc/v1").warm_up()
+    assert "pa55word-secret" not in str(caught.value)
+    assert "'http://***@127.0.0.1:abc/v1'" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("http://u:p@host/v1", "http://***@host/v1"),
+        ("https://user@host:8080/v1?x=@y", "https://***@host:8080/v1?x=@y"),
+        ("http://a:b@c@host/v1", "http://***@host/v1"),
+        ("https://api.aimlapi.com/v1", "https://api.aimlapi.com/v1"),
+        ("host/v1/a@b", "host/v1/a@b"),
+        ("u:p@host", "***@host"),
+    ],
+)
+def test_redact_url_userinfo(url: str, shown: str) -> None:
+    assert redact_url_userinfo(url) == shown

@@ -6,8 +6,6 @@ What the command writes: replies as they stream, one-line summaries, model table
 terminal.
 
 ```python
-import io
-
 from haystack_integrations.cli.aimlapi.output import TerminalFilter
 
 screen = TerminalFilter()

@@ -4,12 +4,21 @@
 """
 The account balance: `GET /v2/billing`, or the older `GET /v1/billing/balance` where the newer one is missing.
 
-<!-- not-run: llmock serves no billing endpoint; tests/common/test_billing.py covers every documented answer -->
+<!-- not-run: needs AI/ML API's billing endpoint, which the loopback server of the docs tests does not have -->
 ```python
 from haystack_integrations.common.aimlapi.billing import fetch_balance
 
 balance = fetch_balance()  # reads AIMLAPI_API_KEY and AIMLAPI_BASE_URL
 print(balance.usd, balance.credits)
+```
+
+Both endpoints' answers read into one `AccountBalance`:
+
+```python
+from haystack_integrations.common.aimlapi.billing import balance_from_body
+
+balance = balance_from_body({"balance": 10000000, "lowBalance": False}, url="https://api.aimlapi.com/v1/billing/balance")
+print(balance.usd, balance.credits, balance.low_balance)  # -> 5.0 10000000.0 False
 ```
 """
 
@@ -113,11 +122,11 @@ def balance_from_body(body: object, *, url: str) -> AccountBalance | None:
     :param body: The decoded JSON.
     :param url: Where it came from.
     """
-    if not isinstance(body, Mapping):
-        return None
+    currency = body.get("currency") if isinstance(body, Mapping) else None
+    if not isinstance(body, Mapping) or not isinstance(currency, str | None):
+        return None  # not an object; or a currency we cannot read, which makes the amount unreadable too
     raw = dict(body)
-    currency = body.get("currency")
-    currency = currency.strip().upper() if isinstance(currency, str) and currency.strip() else None
+    currency = currency.strip().upper() if currency and currency.strip() else None
     low = body.get("lowBalance")
     low_balance = low if isinstance(low, bool) else None
     if "current_balance" in body:

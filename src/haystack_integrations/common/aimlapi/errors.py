@@ -4,14 +4,10 @@
 """Reading AI/ML API's error bodies, and the errors this package raises of its own."""
 
 import re
-import socket
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
-from openai import APIConnectionError, APITimeoutError, NotFoundError, OpenAIError
-
-from .settings import BASE_URL_ENV, DEFAULT_BASE_URL, MAX_RETRIES_ENV, TIMEOUT_ENV
+from openai import OpenAIError
 
 # Longest excerpt of a non-JSON error body (an HTML page from a proxy, say) quoted in an exception.
 _MAX_EXCERPT = 300
@@ -147,129 +143,3 @@ class StreamInterruptedError(OpenAIError):
         self.reason = reason
         self.partial_reply = partial_reply
         self.chunks_received = chunks_received
-
-
-# How the operating system words the two commonest connection failures, for errors that arrive without the
-# underlying OSError (a proxy's or a test transport's): Linux, macOS and Windows spellings.
-_REFUSED_WORDS = ("connection refused", "actively refused", "errno 111", "errno 61", "10061")
-_UNKNOWN_HOST_WORDS = (
-    "name or service not known",
-    "nodename nor servname",
-    "getaddrinfo failed",
-    "temporary failure in name resolution",
-    "no address associated",
-    "name does not resolve",
-)
-# A version segment in a base URL path (`/v1`, `/v2`, `/api/v1`).
-_VERSION_SEGMENT = re.compile(r"(^|/)v\d+(/|$)")
-
-
-def _causes(error: BaseException) -> list[BaseException]:
-    chain: list[BaseException] = []
-    current: BaseException | None = error
-    while current is not None and current not in chain and len(chain) < 10:
-        chain.append(current)
-        current = current.__cause__ or current.__context__
-    return chain
-
-
-def connection_failure_kind(error: BaseException) -> str:
-    """
-    What kind of connection failure `error` (an `openai.APIConnectionError`, or anything it wraps) was.
-
-    :param error: The exception.
-    :returns: `"timeout"`, `"unknown host"` (DNS), `"refused"` (nothing listens on the port) or `"other"`.
-    """
-    chain = _causes(error)
-    if isinstance(error, APITimeoutError) or any(isinstance(cause, TimeoutError) for cause in chain):
-        return "timeout"
-    if any(isinstance(cause, socket.gaierror) for cause in chain):
-        return "unknown host"
-    if any(isinstance(cause, ConnectionRefusedError) for cause in chain):
-        return "refused"
-    words = " ".join(str(cause) for cause in chain).lower()
-    if any(word in words for word in _UNKNOWN_HOST_WORDS):
-        return "unknown host"
-    return "refused" if any(word in words for word in _REFUSED_WORDS) else "other"
-
-
-def _retry_note(max_retries: int) -> str:
-    if max_retries <= 0:
-        return ""
-    return f" Tried {max_retries + 1} times; max_retries=0 (or {MAX_RETRIES_ENV}=0) fails at the first attempt instead."
-
-
-def connection_error_text(error: APIConnectionError, *, base_url: str, max_retries: int, timeout: object) -> str:
-    """
-    A message for a connection error that names the URL, what went wrong and the likely fix.
-
-    :param error: The SDK's `APIConnectionError` (or `APITimeoutError`).
-    :param base_url: The client's base URL.
-    :param max_retries: How many times the client retried.
-    :param timeout: The client's timeout (seconds or an `httpx.Timeout`).
-    :returns: The message, with any user name and password in the URL masked.
-    """
-    url = redact_url_userinfo(str(error.request.url)) if getattr(error, "request", None) is not None else ""
-    url = url or redact_url_userinfo(base_url)
-    parts = urlsplit(redact_url_userinfo(base_url))
-    host = parts.hostname or "?"
-    check = f"Check api_base_url (or {BASE_URL_ENV}); AI/ML API's is {DEFAULT_BASE_URL}."
-    kind = connection_failure_kind(error)
-    if kind == "timeout":
-        seconds = getattr(timeout, "read", timeout)
-        within = f" within {seconds} s" if isinstance(seconds, int | float) else " in time"
-        text = (
-            f"No answer from {url}{within}. Raise timeout (or {TIMEOUT_ENV}) for slow models, or check that the server "
-            "is up."
-        )
-    elif kind == "unknown host":
-        text = (
-            f"Could not connect to {url}: the host name {host!r} could not be resolved (a typo, or no network or "
-            f"DNS). {check}"
-        )
-    elif kind == "refused":
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        text = f"Could not connect to {url}: the connection was refused, so nothing listens on {host}:{port}. {check}"
-    else:
-        chain = _causes(error)
-        detail = next((str(cause) for cause in chain[1:] if str(cause)), "")
-        text = f"Could not connect to {url}{': ' + detail if detail else ''}. {check} Check the network or proxy too."
-    return text + _retry_note(max_retries)
-
-
-def not_found_hint(base_url: str) -> str | None:
-    """
-    The hint for a 404 when `base_url` has no version segment (`https://api.aimlapi.com` instead of `.../v1`).
-
-    :param base_url: The client's base URL.
-    :returns: The sentence to add to the error, or `None` when the URL has a version.
-    """
-    redacted = redact_url_userinfo(base_url).rstrip("/")
-    if _VERSION_SEGMENT.search(urlsplit(redacted).path):
-        return None
-    return (
-        f"The base URL {redacted} has no version in its path, and AI/ML API's endpoints are under /v1: "
-        f"try api_base_url={redacted + '/v1'!r} (or {BASE_URL_ENV})."
-    )
-
-
-def explain_request_error(error: OpenAIError, *, base_url: str, max_retries: int, timeout: object) -> None:
-    """
-    Rewrites the text of a connection error or a 404 in place to say what to fix; the exception keeps its type.
-
-    :param error: The exception the SDK raised.
-    :param base_url: The client's base URL.
-    :param max_retries: How many times the client retried.
-    :param timeout: The client's timeout.
-    """
-    if isinstance(error, APIConnectionError):
-        text = connection_error_text(error, base_url=base_url, max_retries=max_retries, timeout=timeout)
-    elif isinstance(error, NotFoundError):
-        hint = not_found_hint(base_url)
-        if hint is None or hint in error.message:
-            return
-        text = f"{error.message} {hint}"
-    else:
-        return
-    error.message = text
-    error.args = (text,)

@@ -14,6 +14,8 @@ from haystack.utils.auth import SecretType
 
 logger = logging.getLogger(__name__)
 
+from .errors import redact_url_userinfo
+
 DEFAULT_BASE_URL = "https://api.aimlapi.com/v1"
 DEFAULT_TIMEOUT_SECONDS = 30.0
 DEFAULT_MAX_RETRIES = 5
@@ -68,8 +70,9 @@ def validate_base_url(url: str) -> str:
             except ValueError:
                 problem = "has a port that is not a number from 0 to 65535"
     if problem is not None:
+        shown = redact_url_userinfo(url) if isinstance(url, str) else url  # a password in a URL is still a secret
         raise ValueError(
-            f"api_base_url {url!r} {problem}. Pass something like {DEFAULT_BASE_URL!r}, or set {BASE_URL_ENV} to one."
+            f"api_base_url {shown!r} {problem}. Pass something like {DEFAULT_BASE_URL!r}, or set {BASE_URL_ENV} to one."
         )
     return url.rstrip("/")
 
