@@ -269,6 +269,15 @@ def _place_rows(data: list[Mapping[str, Any]], expected: int) -> list[Mapping[st
     return placed  # type: ignore[return-value]  # as many distinct indexes as slots: every slot is filled
 
 
+def _cost(body: Mapping[str, Any], headers: Any) -> dict[str, Any] | None:
+    # A cost figure too large for a float (an integer such as 10**400) makes the shared reader overflow; the
+    # vectors were computed and paid for all the same, so an unreadable cost is left out rather than failing them.
+    try:
+        return cost_from_response(body, headers)
+    except (OverflowError, ValueError):
+        return None
+
+
 @dataclass
 class EmbeddingBatch:
     """
@@ -358,7 +367,7 @@ class EmbeddingBatch:
             embeddings=embeddings,
             model=model if isinstance(model, str) else None,
             usage=dict(usage) if isinstance(usage, Mapping) else {},
-            cost=cost_from_response(body, response.headers),
+            cost=_cost(body, response.headers),
             bad_rows=bad_rows,
             response=response,
             secrets=secrets,
