@@ -424,10 +424,7 @@ class AIMLAPIDocumentEmbedder(AIMLAPIClientsMixin, OpenAIDocumentEmbedder):
                 error = _describe(outcome)
                 failed.extend({"id": documents[p].id, "index": p, "error": error} for p in batch)
         if failed:
-            logger.warning(
-                "{count} documents got no embedding; see meta['failed_documents'].",
-                count=len(failed),
-            )
+            logger.warning("Documents without an embedding: {count}; see meta['failed_documents'].", count=len(failed))
         skipped = [
             {"id": document.id, "index": position, "reason": _NO_TEXT}
             for position, (document, text) in enumerate(zip(documents, texts, strict=True))
