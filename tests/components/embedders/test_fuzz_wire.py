@@ -55,13 +55,13 @@ def parse(content: bytes, expected: int, dimensions: int | None = None) -> None:
     check_batch(batch, expected, dimensions)
 
 
-@fuzz_settings(100)
+@fuzz_settings(50)
 @given(content=st.binary(max_size=300), expected=st.integers(1, 4))
 def test_arbitrary_bytes(content: bytes, expected: int) -> None:
     parse(content, expected)
 
 
-@fuzz_settings(150)
+@fuzz_settings(80)
 @given(body=json_values, expected=st.integers(1, 4))
 def test_arbitrary_json(body: Any, expected: int) -> None:
     parse(json.dumps(body).encode(), expected)
@@ -90,13 +90,13 @@ bodies = st.fixed_dictionaries(
 )
 
 
-@fuzz_settings(300)
+@fuzz_settings(150)
 @given(body=bodies, expected=st.integers(1, 4), dimensions=st.none() | st.integers(1, 4))
 def test_responses_shaped_like_embeddings(body: dict[str, Any], expected: int, dimensions: int | None) -> None:
     parse(json.dumps(body).encode(), expected, dimensions)
 
 
-@fuzz_settings(60)
+@fuzz_settings(25)
 @given(body=bodies)
 def test_the_document_embedder_never_stores_a_bad_vector(body: dict[str, Any]) -> None:
     """End to end: each document gets a usable vector or is listed in failed_documents, never both or neither."""

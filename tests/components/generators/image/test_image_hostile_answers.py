@@ -188,7 +188,7 @@ class Answers:
 
 
 @pytest.mark.fuzz
-@fuzz_settings(150)
+@fuzz_settings(60)
 @given(body=image_bodies)
 def test_arbitrary_json_answers(body: Any) -> None:
     answers = Answers()
@@ -197,7 +197,7 @@ def test_arbitrary_json_answers(body: Any) -> None:
 
 
 @pytest.mark.fuzz
-@fuzz_settings(100)
+@fuzz_settings(40)
 @given(
     content=st.binary(max_size=200), content_type=st.sampled_from([None, "application/json", "text/html", "image/png"])
 )
