@@ -9,7 +9,6 @@ from dataclasses import replace
 from functools import partial
 from typing import Any, Literal
 
-import httpx
 from haystack import Document, component, logging
 from haystack.components.embedders import OpenAIDocumentEmbedder
 from haystack.utils import Secret
@@ -472,9 +471,8 @@ class AIMLAPIDocumentEmbedder(AIMLAPIClientsMixin, OpenAIDocumentEmbedder):
         odd: dict[int, BaseException] = {}
         for outcome in outcomes:
             if isinstance(outcome, EmbeddingBatch) and outcome.dimension not in (None, usual):
-                response = outcome.response or httpx.Response(200)
                 error = response_error(
-                    response,
+                    outcome.response,
                     f"its vectors have {outcome.dimension} dimensions, while the run's other answers have {usual}",
                     outcome.secrets,
                 )

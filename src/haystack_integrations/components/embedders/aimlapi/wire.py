@@ -214,9 +214,11 @@ def _excerpt(text: str, secrets: tuple[str, ...]) -> str:
     return text[:_MAX_EXCERPT] + ("…" if len(text) > _MAX_EXCERPT else "")
 
 
-def response_error(response: httpx.Response, reason: str, secrets: tuple[str, ...]) -> EmbeddingResponseError:
+def response_error(response: httpx.Response | None, reason: str, secrets: tuple[str, ...]) -> EmbeddingResponseError:
     """The typed error for a 2xx `response` that is not a usable embeddings response, naming status, content type
     and an excerpt of the body, without the key."""
+    if response is None:  # a batch built by hand rather than read from an answer
+        response = httpx.Response(200, request=_PLACEHOLDER_REQUEST)
     content_type = response.headers.get("content-type") or "no content type"
     content = response.content
     body = _excerpt(content.decode("utf-8", errors="replace"), secrets) if content else "(empty)"
@@ -305,8 +307,7 @@ class EmbeddingBatch:
         """The typed error for the inputs at `rows` (every bad row by default), saying what is wrong with each."""
         rows = sorted(self.bad_rows) if rows is None else rows
         reasons = "; ".join(f"data for input {row}: {self.bad_rows[row]}" for row in rows if row in self.bad_rows)
-        response = self.response or httpx.Response(200, request=_PLACEHOLDER_REQUEST)
-        return response_error(response, f"holds unusable vectors ({reasons})", self.secrets)
+        return response_error(self.response, f"the answer holds unusable vectors ({reasons})", self.secrets)
 
     @classmethod
     def from_response(
