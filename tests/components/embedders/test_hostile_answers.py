@@ -280,3 +280,10 @@ def test_good_vectors_still_pass_with_dimensions():
     api = EmbeddingsAPI()
     embedder = AIMLAPITextEmbedder(dimensions=6, max_retries=0, http_client_kwargs={"transport": api.transport()})
     assert embedder.run("x")["embedding"] == vector_for("x", 6)
+
+
+@pytest.mark.parametrize("figure", [f"{10**400}", "1e400", '"NaN"', "true", '{"a": 1}'])
+def test_an_unreadable_cost_never_fails_the_vectors(figure):
+    content = b'{"data": [{"index": 0, "embedding": [1.0]}], "meta": {"usage": {"credits_used": %s}}}' % figure.encode()
+    batch = EmbeddingBatch.from_response(content, expected=1)
+    assert batch.embeddings == [[1.0]]

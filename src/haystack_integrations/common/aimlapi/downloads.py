@@ -12,12 +12,13 @@ download error, naming the URL.
 
 import asyncio
 import contextlib
+import re
 import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 from haystack import logging
@@ -26,6 +27,9 @@ from openai import OpenAIError
 from .retries import is_retryable, retry_wait
 
 logger = logging.getLogger(__name__)
+
+# Redirects followed before a download gives up, as many as httpx's own default.
+MAX_REDIRECTS = 20
 
 
 class DownloadError(OpenAIError):
@@ -46,16 +50,39 @@ ErrorFactory = Callable[[str, str], Exception]
 """Builds the error a caller raises for a failed download from the URL and the reason, e.g. `DownloadError`."""
 
 
+# What a host name may hold once in ASCII (IDNA): letters, digits, hyphens and underscores in dot-separated labels
+# of 1..63 characters; or an IP address (IPv6 without its brackets, perhaps with a zone).
+_HOST_LABEL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?")
+_IPV6 = re.compile(r"[0-9A-Fa-f:.]+(?:%[A-Za-z0-9._-]+)?")
+_MAX_HOST_LENGTH = 253
+
+
+def _host_problem(host: str) -> str | None:
+    if ":" in host:
+        return None if _IPV6.fullmatch(host) else f"the host {host!r} is not an IP address"
+    labels = host.removesuffix(".").split(".")
+    if len(host) > _MAX_HOST_LENGTH or not all(_HOST_LABEL.fullmatch(label) for label in labels):
+        return f"the host {host!r} is not a valid host name"
+    return None
+
+
 def check_download_url(url: str, error_type: ErrorFactory = DownloadError) -> None:
-    """Raise `error_type(url, reason)` unless `url` is an absolute http(s) URL that can be requested."""
+    """
+    Raise `error_type(url, reason)` unless `url` is an absolute http(s) URL that can be requested: a well-formed
+    host (no spaces, no empty labels), a port in 0..65535, nothing httpx refuses. Checked before any connection,
+    so a malformed address never reaches name resolution.
+    """
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018  # raises ValueError for a port that is not a number in 0..65535
-        httpx.URL(url)  # what httpx itself refuses: a malformed host, characters no URL may hold
+        host = httpx.URL(url).raw_host.decode("ascii")  # raises for a malformed host, characters no URL may hold
     except (ValueError, httpx.InvalidURL) as error:
         raise error_type(url, f"it is not a valid URL ({error})") from error
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    if parts.scheme.lower() not in ("http", "https") or not host:
         raise error_type(url, "it is not an absolute http(s) URL")
+    problem = _host_problem(host)
+    if problem:
+        raise error_type(url, f"it is not a valid URL ({problem})")
 
 
 class _TransientDownloadError(Exception):
@@ -189,18 +216,43 @@ class _Receiver:
         return b"".join(self.chunks)
 
 
+def _redirect_target(url: str, response: httpx.Response, error_type: ErrorFactory) -> str | None:
+    """
+    Where a redirect leads, checked like the address itself before anything connects to it; `None` when `response`
+    is not a redirect. Redirects are followed here rather than by httpx so that every hop is checked (scheme, host,
+    port) and counted.
+    """
+    if not response.is_redirect:
+        return None
+    target = urljoin(str(response.url), response.headers["location"])
+
+    def refused(_: str, reason: str) -> Exception:
+        return error_type(url, f"it redirects to {target!r}, and {reason.removeprefix('it ')}")
+
+    check_download_url(target, refused)
+    return target
+
+
 def _attempt(
     client: httpx.Client, url: str, receiver: "_Receiver", *, timeout: float, trace: Callable[..., None]
 ) -> tuple[bytes, str | None]:
+    error_type = receiver.error_type
+    current = url
     try:
-        with client.stream("GET", url, timeout=timeout, follow_redirects=True, extensions={"trace": trace}) as response:
-            _check_response(url, response, receiver.max_bytes, receiver.error_type)
-            for chunk in response.iter_bytes():
-                receiver.add(chunk)
-            content_type = response.headers.get("content-type")
+        for _ in range(MAX_REDIRECTS + 1):
+            with client.stream(
+                "GET", current, timeout=timeout, follow_redirects=False, extensions={"trace": trace}
+            ) as response:
+                target = _redirect_target(url, response, error_type)
+                if target is None:
+                    _check_response(url, response, receiver.max_bytes, error_type)
+                    for chunk in response.iter_bytes():
+                        receiver.add(chunk)
+                    return receiver.body(), response.headers.get("content-type")
+            current = target
     except (httpx.HTTPError, *_OTHER_TRANSFER_ERRORS) as error:
-        raise _transfer_error(url, error, receiver.error_type) from error
-    return receiver.body(), content_type
+        raise _transfer_error(url, error, error_type) from error
+    raise error_type(url, f"it redirects more than {MAX_REDIRECTS} times")
 
 
 def _download_once(
@@ -238,19 +290,24 @@ async def _download_once_async(
     client: httpx.AsyncClient, url: str, *, timeout: float, max_bytes: int, error_type: ErrorFactory
 ) -> tuple[bytes, str | None]:
     receiver = _Receiver(url, timeout=timeout, max_bytes=max_bytes, error_type=error_type)
+    current = url
     try:
         # httpx's timeouts bound each read; this bounds the whole attempt, headers trickled byte by byte included.
         async with asyncio.timeout(timeout):
-            async with client.stream("GET", url, timeout=timeout, follow_redirects=True) as response:
-                _check_response(url, response, max_bytes, error_type)
-                async for chunk in response.aiter_bytes():
-                    receiver.add(chunk)
-                content_type = response.headers.get("content-type")
+            for _ in range(MAX_REDIRECTS + 1):
+                async with client.stream("GET", current, timeout=timeout, follow_redirects=False) as response:
+                    target = _redirect_target(url, response, error_type)
+                    if target is None:
+                        _check_response(url, response, max_bytes, error_type)
+                        async for chunk in response.aiter_bytes():
+                            receiver.add(chunk)
+                        return receiver.body(), response.headers.get("content-type")
+                current = target
     except TimeoutError:
         raise _deadline_error(url, timeout, error_type) from None
     except (httpx.HTTPError, *_OTHER_TRANSFER_ERRORS) as error:
         raise _transfer_error(url, error, error_type) from error
-    return receiver.body(), content_type
+    raise error_type(url, f"it redirects more than {MAX_REDIRECTS} times")
 
 
 def download(

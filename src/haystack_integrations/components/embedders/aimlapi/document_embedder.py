@@ -9,7 +9,6 @@ from dataclasses import replace
 from functools import partial
 from typing import Any, Literal
 
-import httpx
 from haystack import Document, component, logging
 from haystack.components.embedders import OpenAIDocumentEmbedder
 from haystack.utils import Secret
@@ -431,10 +430,7 @@ class AIMLAPIDocumentEmbedder(AIMLAPIClientsMixin, OpenAIDocumentEmbedder):
                 error = _describe(outcome)
                 failed.extend({"id": documents[p].id, "index": p, "error": error} for p in batch)
         if failed:
-            logger.warning(
-                "{count} documents got no embedding; see meta['failed_documents'].",
-                count=len(failed),
-            )
+            logger.warning("Documents without an embedding: {count}; see meta['failed_documents'].", count=len(failed))
         skipped = [
             {"id": document.id, "index": position, "reason": _NO_TEXT}
             for position, (document, text) in enumerate(zip(documents, texts, strict=True))
@@ -487,9 +483,8 @@ class AIMLAPIDocumentEmbedder(AIMLAPIClientsMixin, OpenAIDocumentEmbedder):
         odd: dict[int, BaseException] = {}
         for outcome in outcomes:
             if isinstance(outcome, EmbeddingBatch) and outcome.dimension not in (None, usual):
-                response = outcome.response or httpx.Response(200)
                 error = response_error(
-                    response,
+                    outcome.response,
                     f"its vectors have {outcome.dimension} dimensions, while the run's other answers have {usual}",
                     outcome.secrets,
                 )

@@ -221,9 +221,11 @@ def _excerpt(text: str, secrets: tuple[str, ...]) -> str:
     return text[:_MAX_EXCERPT] + ("…" if len(text) > _MAX_EXCERPT else "")
 
 
-def response_error(response: httpx.Response, reason: str, secrets: tuple[str, ...]) -> EmbeddingResponseError:
+def response_error(response: httpx.Response | None, reason: str, secrets: tuple[str, ...]) -> EmbeddingResponseError:
     """The typed error for a 2xx `response` that is not a usable embeddings response, naming status, content type
     and an excerpt of the body, without the key."""
+    if response is None:  # a batch built by hand rather than read from an answer
+        response = httpx.Response(200, request=_PLACEHOLDER_REQUEST)
     content_type = response.headers.get("content-type") or "no content type"
     content = response.content
     body = _excerpt(content.decode("utf-8", errors="replace"), secrets) if content else "(empty)"
@@ -276,6 +278,15 @@ def _place_rows(data: list[Mapping[str, Any]], expected: int) -> list[Mapping[st
     return placed  # type: ignore[return-value]  # as many distinct indexes as slots: every slot is filled
 
 
+def _cost(body: Mapping[str, Any], headers: Any) -> dict[str, Any] | None:
+    # A cost figure too large for a float (an integer such as 10**400) makes the shared reader overflow; the
+    # vectors were computed and paid for all the same, so an unreadable cost is left out rather than failing them.
+    try:
+        return cost_from_response(body, headers)
+    except (OverflowError, ValueError):
+        return None
+
+
 @dataclass
 class EmbeddingBatch:
     """
@@ -305,8 +316,7 @@ class EmbeddingBatch:
         """The typed error for the inputs at `rows` (every bad row by default), saying what is wrong with each."""
         rows = sorted(self.bad_rows) if rows is None else rows
         reasons = "; ".join(f"data for input {row}: {self.bad_rows[row]}" for row in rows if row in self.bad_rows)
-        response = self.response or httpx.Response(200, request=_PLACEHOLDER_REQUEST)
-        return response_error(response, f"holds unusable vectors ({reasons})", self.secrets)
+        return response_error(self.response, f"the answer holds unusable vectors ({reasons})", self.secrets)
 
     @classmethod
     def from_response(
@@ -367,7 +377,7 @@ class EmbeddingBatch:
             embeddings=embeddings,
             model=model if isinstance(model, str) else None,
             usage=dict(usage) if isinstance(usage, Mapping) else {},
-            cost=cost_from_response(body, response.headers),
+            cost=_cost(body, response.headers),
             bad_rows=bad_rows,
             response=response,
             secrets=secrets,

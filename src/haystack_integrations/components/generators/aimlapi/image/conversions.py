@@ -10,20 +10,24 @@ from urllib.parse import unquote_to_bytes
 
 from haystack_integrations.common.aimlapi.images import ImageResponseError
 
+_URL_SAFE_TO_STANDARD = str.maketrans("-_", "+/")
+
 
 def decode_base64(value: str) -> bytes:
-    """The bytes of a base64 string, tolerating line breaks and missing padding, as some upstreams send them."""
+    """
+    The bytes of a base64 string, tolerating line breaks, missing padding and the URL-safe alphabet, as some
+    upstreams send them. Anything else that is not base64 is an error: decoding leniently would turn garbage into
+    a few bytes that pass for an image.
+    """
     compact = "".join(value.split())
     compact += "=" * (-len(compact) % 4)
-    try:
-        return base64.b64decode(compact, validate=True)
-    except (binascii.Error, ValueError):
+    for candidate in (compact, compact.translate(_URL_SAFE_TO_STANDARD)):
         try:
-            return base64.urlsafe_b64decode(compact)
-        except (binascii.Error, ValueError) as error:
-            excerpt = value[:40] + ("…" if len(value) > 40 else "")
-            message = f"The response carried an image that is not valid base64 ({excerpt!r})."
-            raise ImageResponseError(message) from error
+            return base64.b64decode(candidate, validate=True)
+        except (binascii.Error, ValueError):
+            continue
+    excerpt = value[:40] + ("…" if len(value) > 40 else "")
+    raise ImageResponseError(f"The response carried an image that is not valid base64 ({excerpt!r}).")
 
 
 def decode_data_url(url: str) -> tuple[bytes, str | None]:
