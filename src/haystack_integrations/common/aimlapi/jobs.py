@@ -437,9 +437,12 @@ def run_job(
 
     :param submit: Sends the job and returns the decoded reply (a dict with the job id). Called exactly once; an
         error it raises propagates unchanged, since only the caller knows whether resending is safe.
-    :param poll: Given the job id, fetches and returns the decoded state (a dict with `status`).
+    :param poll: Given the job id, fetches and returns the decoded state (a dict with `status`). An endpoint whose
+        finished answer has no status (batch results, sent as JSON Lines) returns it wrapped, e.g.
+        `{"status": "completed", "results": rows}`; anything that is not a dict counts as a failed poll.
     :param poll_interval: Seconds between polls (longer when a 429 asks for more).
-    :param job_timeout: Seconds the whole job may take, submit included.
+    :param job_timeout: Seconds the whole job may take, submit included. A poll already under way when it runs
+        out finishes first (each request is bounded by the client's own timeout).
     :param max_poll_retries: Transient poll failures tolerated in a row before giving up.
     :param states: The endpoint's status vocabulary.
     :param id_keys: Keys of the submit reply that may hold the job id, first match wins.
