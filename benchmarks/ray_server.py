@@ -88,7 +88,10 @@ class Account:
         self.chat_in_flight = 0
         # One entry per chat request: (arrival order, concurrency on arrival including itself, status).
         self.arrivals: list[tuple[int, int, int]] = []
-        self.started = time.monotonic()
+        # When the first request arrived and the last one was answered: the time spent serving, without the
+        # client's start-up.
+        self.first_arrival: float | None = None
+        self.last_answer: float | None = None
 
     def stats(self) -> dict[str, Any]:
         with self.lock:
@@ -99,6 +102,9 @@ class Account:
                 "usd": self.usd,
                 "embedded": dict(self.embedded),
                 "arrivals": list(self.arrivals),
+                "serving_seconds": (self.last_answer - self.first_arrival)
+                if self.first_arrival is not None and self.last_answer is not None
+                else None,
             }
 
     def charge(self, credits_used: int) -> dict[str, Any]:
@@ -168,7 +174,7 @@ class Server:
         }
         return 200, {}, json.dumps(body).encode()
 
-    async def answer(self, method: str, path: str, body: bytes) -> tuple[int, dict[str, str], bytes]:  # noqa: PLR0911
+    async def answer(self, method: str, path: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
         account = self.account
         if method == "GET" and path.rstrip("/") in ("/health", "/_stats"):
             return 200, {}, json.dumps(account.stats() if path.startswith("/_stats") else {"status": "ok"}).encode()
@@ -188,6 +194,16 @@ class Server:
             return _error(400, "Body validation error! The body is not JSON.")
         with account.lock:
             account.requests += 1
+            if account.first_arrival is None:
+                account.first_arrival = time.monotonic()
+        try:
+            return await self._answer_api(path, method, request)
+        finally:
+            with account.lock:
+                account.last_answer = time.monotonic()
+
+    async def _answer_api(self, path: str, method: str, request: Any) -> tuple[int, dict[str, str], bytes]:
+        account = self.account
         if path.endswith("/embeddings"):
             await asyncio.sleep(account.latency)
             return self.embeddings(request)

@@ -48,12 +48,24 @@ def test_a_429_halves_the_limit_remembers_a_ceiling_and_pauses_everyone() -> Non
     assert rule.wait_time(0.0) is None  # full: only a release frees a place
     rule.release(permits[5], now=1.0, throttled=True, retry_after=2.0)
     assert rule.limit == 4
-    assert rule.stats(1.0).ceiling == 5  # admitted with 6 in flight: the server took at most 5
+    # Admitted 6th, but refused while 8 were in flight: the server takes at most 7.
+    assert rule.stats(1.0).ceiling == 7
     assert rule.wait_time(1.5) == pytest.approx(1.5)  # paused until 3.0 for everyone
-    # The other requests of that round were sent under the old limit: they lower the ceiling, not the limit again.
-    rule.release(permits[7], now=1.1, throttled=True, retry_after=None)
-    assert rule.limit == 4
-    assert rule.stats(1.1).throttled == 2
+    # The other requests of that round were sent under the old limit: they change neither limit nor ceiling.
+    rule.release(permits[1], now=1.1, throttled=True, retry_after=None)
+    assert (rule.limit, rule.stats(1.1).ceiling, rule.stats(1.1).throttled) == (4, 7, 2)
+
+
+def test_a_429_in_a_later_round_learns_a_lower_ceiling() -> None:
+    rule = AdaptiveConcurrency(initial_limit=8, max_limit=64, default_pause=0.0)
+    permits = _fill(rule)
+    rule.release(permits[7], now=0.0, throttled=True)  # ceiling 7, limit 4
+    for permit in permits[:7]:
+        rule.release(permit, now=0.0)
+    later = _fill(rule, now=1.0)
+    assert len(later) == 4
+    rule.release(later[3], now=1.0, throttled=True)  # refused with 4 in flight: the server takes 3
+    assert (rule.limit, rule.stats(1.0).ceiling) == (2, 3)
 
 
 def test_after_a_429_the_limit_grows_one_per_round_and_stops_at_the_ceiling_until_it_expires() -> None:

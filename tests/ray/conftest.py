@@ -30,6 +30,21 @@ def load_ray_server() -> ModuleType:
 ray_server = load_ray_server()
 
 
+@pytest.fixture(scope="session")
+def ray_cluster() -> Iterator[Any]:
+    """A local Ray cluster (2 CPUs, no dashboard) for every test that asks for it, shut down at the end."""
+    ray = pytest.importorskip("ray")
+    ray_data = pytest.importorskip("ray.data")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    context = ray_data.DataContext.get_current()
+    context.execution_options.preserve_order = True
+    context.enable_progress_bars = False
+    try:
+        yield ray
+    finally:
+        ray.shutdown()
+
+
 @pytest.fixture
 def loopback() -> Iterator[tuple[str, Any]]:
     """A fresh server (5 ms per request, no limit) on 127.0.0.1: its `/v1` URL and its account."""

@@ -6,7 +6,6 @@ The callables on a real local Ray cluster (2 CPUs, no dashboard), against the lo
 `benchmarks/ray_server.py`. Skipped without the `ray` extra; CI runs them in a block of their own (`pytest -m ray`).
 """
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,7 +18,7 @@ from haystack_integrations.ray.aimlapi import AIMLAPIChatCallable, AIMLAPIEmbedd
 
 from .conftest import ray_server
 
-ray = pytest.importorskip("ray")
+pytest.importorskip("ray")
 ray_data = pytest.importorskip("ray.data")
 
 pytestmark = pytest.mark.ray
@@ -29,23 +28,11 @@ ROWS = 20_000
 FAILING_EVERY = 2_500
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[Any]:
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
-    context = ray_data.DataContext.get_current()
-    context.execution_options.preserve_order = True
-    context.enable_progress_bars = False
-    try:
-        yield ray
-    finally:
-        ray.shutdown()
-
-
 def _text(row: int) -> str:
     return f"chunk {row} of the corpus" + (" FAIL" if row % FAILING_EVERY == 7 else "")
 
 
-def test_every_row_is_embedded_once_in_order_and_failures_are_marked(cluster: Any) -> None:
+def test_every_row_is_embedded_once_in_order_and_failures_are_marked(ray_cluster: Any) -> None:
     with ray_server.serve_in_thread(latency_ms=2) as (url, account):
         embedder = AIMLAPIDocumentEmbedder(
             api_key=Secret.from_token("test-key"),
@@ -90,9 +77,9 @@ class Topic(BaseModel):
     words: int
 
 
-def test_shared_limiter_learns_the_concurrency_limit_and_429s_stop(cluster: Any) -> None:
+def test_shared_limiter_learns_the_concurrency_limit_and_429s_stop(ray_cluster: Any) -> None:
     server_limit = 4
-    rows = 400
+    rows = 240
     with ray_server.serve_in_thread(latency_ms=20, chat_limit=server_limit, retry_after=0.1) as (url, account):
         limiter = ClusterLimiter(name="test-chat-limiter", initial_limit=2, max_limit=32, ceiling_ttl=600.0)
         try:
@@ -110,7 +97,7 @@ def test_shared_limiter_learns_the_concurrency_limit_and_429s_stop(cluster: Any)
                     "limiter": limiter,
                 },
                 batch_format="pandas",
-                batch_size=50,
+                batch_size=40,
                 compute=ray_data.ActorPoolStrategy(size=2),
                 num_cpus=0.25,
             ).take_all()

@@ -12,14 +12,14 @@ The rule (`AdaptiveConcurrency`) is additive increase, multiplicative decrease w
 
 - **slow start**: until the first 429 the limit grows by one per request that found it full, so it doubles per
   round trip and finds the server's limit in a few round trips rather than one step per round trip;
-- **a remembered ceiling**: a 429 on a request that was admitted with `k` requests in flight says the server took
-  fewer than `k`, so the limit stays at or under `k - 1` for `ceiling_ttl` seconds. Plain AIMD would probe
-  above it again after every decrease and earn a 429 per probe, each of which costs a round trip and pauses every
-  client; a concurrency limit changes rarely, so probing once per `ceiling_ttl` is enough to notice when it rises.
+- **a remembered ceiling**: a 429 on a request while `k` requests were in flight (the most there were when it was
+  admitted or when its answer came) says the server takes fewer than `k`, so the limit stays at or under `k - 1`
+  for `ceiling_ttl` seconds. Plain AIMD would probe above it again after every decrease and earn a 429 per probe,
+  each of which costs a round trip and pauses every client; a concurrency limit changes rarely, so probing once per
+  `ceiling_ttl` is enough to notice when it rises.
 
-Only the first 429 of a round multiplies the limit down: the requests admitted before that decrease were sent under
-the old limit, and halving again for each of them would collapse the limit to its minimum. Each 429 can still lower
-the ceiling.
+Only the first 429 of a round counts: the requests admitted before that decrease were sent under the old limit, and
+reacting to each of them would collapse the limit to its minimum.
 
 `AdaptiveLimiter` puts the rule behind a lock, for threads and event loops of one process; a Ray actor can hold one
 to serve a cluster (see `haystack_integrations.ray.aimlapi`). `LimitedTransport` is the httpx transport that sends
@@ -206,17 +206,17 @@ class AdaptiveConcurrency:
         self._throttled += 1
         pause = self.default_pause if retry_after is None else min(max(retry_after, 0.0), MAX_PAUSE_SECONDS)
         self._paused_until = max(self._paused_until, now + pause)
-        # The server took fewer than the requests in flight when this one was admitted.
-        ceiling = max(self.min_limit, permit.in_flight - 1)
-        if self._ceiling is None or ceiling < self._ceiling:
-            self._ceiling = ceiling
+        if permit.sequence < self._round_start:
+            return  # sent under the limit already lowered: it says nothing new
+        self._round_start = self._next_sequence
+        self._slow_start = False
+        # The server refused this request with `seen` requests in flight, fewer than it takes. Requests reach it in
+        # another order than they were admitted, so `seen` is estimated as the most this limiter knew of: when the
+        # request was admitted, or when its answer came (`_in_flight` already excludes it).
+        seen = max(permit.in_flight, self._in_flight + 1)
+        self._ceiling = max(self.min_limit, seen - 1)
         self._ceiling_until = now + self.ceiling_ttl
-        if permit.sequence >= self._round_start:
-            # The first 429 of a round; the others were sent under the limit now being lowered.
-            self._round_start = self._next_sequence
-            self._slow_start = False
-            self._limit *= self.decrease_factor
-        self._limit = max(float(self.min_limit), min(self._limit, float(self._ceiling)))
+        self._limit = max(float(self.min_limit), min(self._limit * self.decrease_factor, float(self._ceiling)))
 
     def stats(self, now: float) -> LimiterStats:
         """A snapshot of the counters."""

@@ -4,7 +4,7 @@
 import asyncio
 from typing import Any
 
-from haystack_integrations.common.aimlapi.limiter import AdaptiveLimiter, LimiterStats, Permit
+from haystack_integrations.common.aimlapi.limiter import AdaptiveConcurrency, AdaptiveLimiter, LimiterStats, Permit
 
 DEFAULT_LIMITER_NAME = "aimlapi-limiter"
 
@@ -64,8 +64,6 @@ class ClusterLimiter:
         :raises TypeError / ValueError: A parameter out of range, before the actor starts.
         :raises ImportError: Ray is not installed; the message says how to install it.
         """
-        from haystack_integrations.common.aimlapi.limiter import AdaptiveConcurrency  # noqa: PLC0415
-
         AdaptiveConcurrency(**parameters)  # checks the parameters here, where the error is readable
         ray = _import_ray()
         actor_class = ray.remote(num_cpus=0, max_concurrency=10_000)(_LimiterActor)

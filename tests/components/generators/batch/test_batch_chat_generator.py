@@ -341,3 +341,29 @@ def test_any_result_entry_ends_in_text_or_an_error(item: dict[str, Any]) -> None
         assert isinstance(outcome["text"], str)
     else:
         assert isinstance(outcome["error"], str)
+
+
+async def test_a_refused_cancel_is_logged_and_the_cancellation_still_reaches_the_caller(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    api = BatchAPI(fixture("batch_get_generating.json"))
+    generator = api.generator()
+    generator.http_client_kwargs = {"transport": api.async_transport}
+    refused = httpx.Response(400, json=fixture("batch_cancel_error_400.json"))
+    original = api.answer
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if "/batches/cancel/" in request.url.path:
+            api.requests.append(request)
+            return refused
+        return original(request)
+
+    api.answer = answer  # type: ignore[method-assign]
+    task = asyncio.ensure_future(generator.run_async(messages=["a"]))
+    while len([request for request in api.requests if request.method == "GET"]) < 2:
+        await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert any("/batches/cancel/" in request.url.path for request in api.requests)
+    assert "cannot be canceled because it has already finished processing" in caplog.text
