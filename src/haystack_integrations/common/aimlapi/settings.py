@@ -12,9 +12,9 @@ from haystack import logging
 from haystack.utils import Secret
 from haystack.utils.auth import SecretType
 
-logger = logging.getLogger(__name__)
-
 from .errors import redact_url_userinfo
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.aimlapi.com/v1"
 DEFAULT_TIMEOUT_SECONDS = 30.0
