@@ -139,10 +139,14 @@ def _content_type(response: Any) -> str:
     return str(response.headers.get("content-type", "")).split(";", 1)[0].strip().lower()
 
 
-def _answered_with_json(chat_completion: Any) -> bool:
-    """Whether the server answered a streaming request with a plain JSON body, which holds no events to read."""
-    response = getattr(chat_completion, "response", None)
-    return response is not None and _content_type(response) == "application/json"
+# Content types that answer a streaming request with one body rather than events: some OpenAI-compatible servers
+# ignore `stream` for some models, and proxies answer with an HTML page.
+_NOT_EVENT_STREAMS = ("application/json", "text/html")
+
+
+def _answered_without_events(response: Any) -> TypeGuard[Any]:
+    """Whether the server answered a streaming request with a body of a kind that holds no events to read."""
+    return response is not None and _content_type(response) in _NOT_EVENT_STREAMS
 
 
 def _as_data(obj: Any) -> Any:
@@ -200,6 +204,19 @@ def _completion_from_response(response: Any, secrets: tuple[str, ...]) -> dict[s
             meta = body.get("meta")
             body["meta"] = {**meta, "usage": cost} if isinstance(meta, Mapping) else {"usage": cost}
     return body
+
+
+def _not_a_stream(content_type: str, body: bytes, secrets: tuple[str, ...]) -> StreamInterruptedError:
+    """The error for a streaming request answered with one body instead of events (see `_json_instead_of_stream`)."""
+    if content_type == "application/json":
+        return _json_instead_of_stream(body, secrets)
+    text = error_message_from_body(body) or "an empty page"
+    return StreamInterruptedError(
+        redact(
+            f"The server answered the streaming request with an HTML page instead of an event stream: {text}", secrets
+        ),
+        reason="malformed",
+    )
 
 
 def _json_instead_of_stream(body: bytes, secrets: tuple[str, ...]) -> StreamInterruptedError:
@@ -656,8 +673,8 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
             return self._replies_from_body(completion, response, secrets), completion
         assembler = self._assembler(client)
         try:
-            if _content_type(response) == "application/json":
-                raise _json_instead_of_stream(response.read(), secrets)
+            if _answered_without_events(response):
+                raise _not_a_stream(_content_type(response), response.read(), secrets)
             self._stream(iter_stream_data(response), assembler, callback)
             replies = [assembler.finish()]
         finally:
@@ -685,8 +702,8 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
             return self._replies_from_body(completion, response, secrets), completion
         assembler = self._assembler(client)
         try:
-            if _content_type(response) == "application/json":
-                raise _json_instead_of_stream(await response.aread(), secrets)
+            if _answered_without_events(response):
+                raise _not_a_stream(_content_type(response), await response.aread(), secrets)
             await self._stream_async(aiter_stream_data(response), assembler, callback)
             replies = [assembler.finish()]
         finally:
@@ -698,10 +715,11 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
         self, chat_completion: Any, callback: SyncStreamingCallbackT, client: Any = None
     ) -> list[ChatMessage]:
         assembler = self._assembler(client)
-        if _answered_with_json(chat_completion):
-            body = chat_completion.response.read()
+        response = getattr(chat_completion, "response", None)
+        if _answered_without_events(response):
+            body = response.read()
             chat_completion.close()
-            raise _json_instead_of_stream(body, assembler.secrets)
+            raise _not_a_stream(_content_type(response), body, assembler.secrets)
         try:
             self._stream(chat_completion, assembler, callback)
         except BaseException:
@@ -717,10 +735,11 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
         self, chat_completion: Any, callback: StreamingCallbackT, client: Any = None
     ) -> list[ChatMessage]:
         assembler = self._assembler(client)
-        if _answered_with_json(chat_completion):
-            body = await chat_completion.response.aread()
+        response = getattr(chat_completion, "response", None)
+        if _answered_without_events(response):
+            body = await response.aread()
             await chat_completion.close()
-            raise _json_instead_of_stream(body, assembler.secrets)
+            raise _not_a_stream(_content_type(response), body, assembler.secrets)
         try:
             await self._stream_async(chat_completion, assembler, callback)
         except BaseException:
