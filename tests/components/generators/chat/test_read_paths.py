@@ -267,3 +267,26 @@ async def test_a_plain_wrapper_patched_before_the_first_request_sees_every_reque
     assert wrapper.calls[0]["extra_body"] == {"top_k": 5}
     assert wrapper.calls[0]["model"] == "openai/gpt-5-chat-latest"
     assert api.body()["top_k"] == 5 and "extra_body" not in api.body()
+
+
+@pytest.mark.parametrize("use_async", [False, True])
+@pytest.mark.parametrize("streaming", [False, True])
+async def test_a_replys_cost_is_also_in_its_usage_as_numbers(make_generator, use_async, streaming):
+    if streaming:
+        api = MockAPI(sse_response(fixture_text("stream_openai_route.sse")))
+    else:
+        api = MockAPI(json_response(fixture_json("chat_openai_route.json")))
+    generator = make_generator(api, use_async=use_async)
+    (reply,) = await _run(generator, use_async, streaming_callback=(lambda c: None) if streaming else None)
+    assert reply.meta["cost"] == {"credits_used": 248, "usd_spent": 0.000124}
+    assert reply.meta["usage"]["cost"] == 0.000124
+    assert reply.meta["usage"]["credits_used"] == 248
+    assert reply.meta["usage"]["total_tokens"] == 22
+
+
+def test_a_reply_without_cost_keeps_its_usage_as_sent(make_generator):
+    body = fixture_json("chat_openai_route.json")
+    del body["meta"]
+    (reply,) = make_generator(MockAPI(json_response(body))).run("hi")["replies"]
+    assert "cost" not in reply.meta
+    assert "cost" not in reply.meta["usage"] and "credits_used" not in reply.meta["usage"]
