@@ -90,6 +90,19 @@ def _is_sdk_create(create: Any) -> bool:
     function = getattr(create, "__func__", None)
     if type(function) is not types.FunctionType:
         return False
+    checked, verdict = _LAST_CREATE_CHECKED[0]
+    if checked is function:
+        return verdict
+    verdict = _is_openai_create_function(function)
+    _LAST_CREATE_CHECKED[0] = (function, verdict)  # one tuple, replaced whole: safe to read from any thread
+    return verdict
+
+
+# The last function `_is_sdk_create` looked at, and its verdict: nearly every call asks about the same one.
+_LAST_CREATE_CHECKED: list[tuple[Any, bool]] = [(None, False)]
+
+
+def _is_openai_create_function(function: types.FunctionType) -> bool:
     while True:
         if not function.__code__.co_filename.startswith(_OPENAI_PACKAGE_DIR):
             return False
