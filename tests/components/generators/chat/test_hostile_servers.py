@@ -409,3 +409,19 @@ def test_an_html_page_answering_a_stream_is_truncated_not_a_reply(make_generator
     with pytest.raises(StreamInterruptedError) as raised:
         generator.run("hi", streaming_callback=lambda c: None)
     assert raised.value.reason == "malformed"
+
+
+@pytest.mark.parametrize("use_async", [False, True])
+async def test_events_answering_a_request_that_did_not_stream_are_read_as_the_reply(make_generator, use_async):
+    generator = make(make_generator, sse_response(sse_body(HELLO)), use_async)
+    (reply,) = (await run(generator, use_async))["replies"]
+    assert reply.text == "Hello"
+    assert reply.meta["finish_reason"] == "stop"
+
+
+def test_incomplete_events_answering_a_request_that_did_not_stream_are_not_a_reply(make_generator):
+    generator = make(make_generator, sse_response(sse_body(HELLO[:2])), False)
+    with pytest.raises(StreamInterruptedError) as raised:
+        generator.run("hi")
+    assert raised.value.reason == "truncated"
+    assert raised.value.partial_reply.text == "Hello"

@@ -635,6 +635,19 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
             raw = response.content if hasattr(response, "content") else str(completion).encode()
             raise _not_a_completion(response, raw, str(error), secrets) from None
 
+    def _plain_replies(self, client: Any, response: Any) -> tuple[list[ChatMessage], Any]:
+        """The replies in the (already read) answer to a request that did not stream, and the completion body."""
+        secrets = _secrets(client)
+        if _content_type(response) == "text/event-stream":
+            # Some OpenAI-compatible servers stream whatever `stream` says. The events hold the whole reply, so they
+            # are read as a stream would be (an incomplete one still raises StreamInterruptedError).
+            assembler = self._assembler(client)
+            for chunk in _read_chunks(iter_stream_data(response), assembler):
+                assembler.add(chunk)
+            return [assembler.finish()], {}
+        completion = _completion_from_response(response, secrets)
+        return self._replies_from_body(completion, response, secrets), completion
+
     def _replies_from_sdk(self, completion: Any, secrets: tuple[str, ...]) -> list[ChatMessage]:
         response = getattr(completion, "response", None)
         if not hasattr(response, "status_code"):
@@ -682,8 +695,7 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
             CHAT_COMPLETIONS_PATH, body=body, options=options, cast_to=httpx.Response, stream=streaming
         )
         if callback is None:
-            completion = _completion_from_response(response, secrets)
-            return self._replies_from_body(completion, response, secrets), completion
+            return self._plain_replies(client, response)
         assembler = self._assembler(client)
         try:
             if _answered_without_events(response):
@@ -711,8 +723,7 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
             CHAT_COMPLETIONS_PATH, body=body, options=options, cast_to=httpx.Response, stream=streaming
         )
         if callback is None:
-            completion = _completion_from_response(response, secrets)
-            return self._replies_from_body(completion, response, secrets), completion
+            return self._plain_replies(client, response)
         assembler = self._assembler(client)
         try:
             if _answered_without_events(response):
