@@ -425,3 +425,34 @@ def test_incomplete_events_answering_a_request_that_did_not_stream_are_not_a_rep
         generator.run("hi")
     assert raised.value.reason == "truncated"
     assert raised.value.partial_reply.text == "Hello"
+
+
+# --- broken connections on real sockets ---------------------------------------------------------------------------
+
+
+@pytest.mark.loopback
+@pytest.mark.parametrize("use_async", [False, True])
+@pytest.mark.parametrize("http_library", ["openai's own", "httpx from http_client_kwargs"])
+@pytest.mark.parametrize(
+    "fault", [("stall", "timeout", openai.APITimeoutError), ("disconnect", "disconnect", openai.APIConnectionError)]
+)
+async def test_a_broken_connection_is_the_sdks_own_error_inside_the_interruption(
+    llmock_server, fault, http_library, use_async
+):
+    kind, reason, cause = fault
+    llmock_server.scenario(
+        {"type": "reply", "text": "one two three four five"},
+        {"type": "stream_fault", "kind": kind, "after_chunks": 3, "stall_seconds": 3.0},
+    )
+    kwargs: dict[str, Any] = {"http_client_kwargs": {"timeout": 1.0}} if http_library.startswith("httpx") else {}
+    generator = AIMLAPIChatGenerator(
+        api_base_url=llmock_server.url, model="gpt-4o-mini", timeout=1.0, max_retries=0, **kwargs
+    )
+    received: list[StreamingChunk] = []
+    with pytest.raises(StreamInterruptedError) as raised:
+        await run(generator, use_async, streaming_callback=received.append)
+    assert raised.value.reason == reason
+    assert isinstance(raised.value.__cause__, cause)
+    assert raised.value.partial_reply.text == "".join(c.content for c in received) == "one two "
+    if use_async:
+        await generator.close_async()

@@ -424,10 +424,14 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
     - finish reasons are translated into Haystack's vocabulary (`end_turn` -> `stop`, `max_tokens` -> `length`,
       `tool_use` -> `tool_calls`); the upstream's own stays in `meta["provider_finish_reason"]`;
     - a stream that breaks or closes early raises `StreamInterruptedError` rather than passing as a reply;
+    - answers are read as plain JSON rather than as the `openai` SDK's objects, which roughly halves the client's
+      CPU for a stream; a body that is not a chat completion raises `openai.APIResponseValidationError`. A
+      `chat.completions.create` replaced by a mock or a wrapper is called with the parent's arguments instead;
     - errors carry AI/ML API's own message, e.g. "You've run out of credits".
 
     Each reply's meta holds `model`, `index`, `finish_reason`, `provider_finish_reason`, `usage` and `cost`
-    (`{"credits_used": int, "usd_spent": float}`), plus `completion_start_time` for streamed replies.
+    (`{"credits_used": int, "usd_spent": float}`), plus `completion_start_time` for streamed replies. A reply with a
+    cost also has it in `usage` (`cost` in US dollars, `credits_used`), so that totals of usage sum the spend.
     """
 
     def __init__(
