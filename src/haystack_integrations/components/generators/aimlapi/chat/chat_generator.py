@@ -164,6 +164,8 @@ def _answered_without_events(response: Any) -> TypeGuard[Any]:
 
 def _as_data(obj: Any) -> Any:
     """What the SDK (or a replacement of `create`) returned, as the decoded JSON it was built from."""
+    if type(obj) is dict:  # the lean path's chunks, every time: skip the slower checks below
+        return obj
     to_dict = getattr(obj, "to_dict", None)
     if isinstance(obj, BaseModel) and callable(to_dict):
         return to_dict()

@@ -360,15 +360,22 @@ class _ToolCallState:
         self.arguments: list[str] = []
 
 
-def _delta_problem(delta: dict[str, Any], where: str) -> None:
-    """Raise `ReplyShapeError` for a delta with a field of the wrong type; checked before any of it is used."""
-    content = delta.get("content")
-    if content is not None and not isinstance(content, str):
-        raise ReplyShapeError(f"{where}.content is {_kind(content)}")
-    _reasoning_fields(delta, where)
-    calls = delta.get("tool_calls")
-    if calls is None:
-        return
+# The fields of a chunk, of each of its choices and of a delta that are read, with the JSON type each must have when
+# present and not null. Checked with `type(...) is` first, the cheap test that decoded JSON always passes; a value
+# that fails it goes through `_expect`, which names it.
+_CHUNK_FIELDS = (("model", str), ("usage", dict))
+_CHOICE_FIELDS = (("index", int), ("finish_reason", str), ("logprobs", dict))
+_DELTA_FIELDS = (("content", str), ("reasoning_content", str), ("reasoning", str), (REASONING_DETAILS_KEY, list))
+
+
+def _check_fields(container: dict[str, Any], fields: tuple[tuple[str, type], ...], where: str) -> None:
+    for key, kind in fields:
+        value = container.get(key)
+        if value is not None and type(value) is not kind:
+            _expect(container, key, kind, where)
+
+
+def _check_tool_call_deltas(calls: Any, where: str) -> None:
     if not isinstance(calls, list):
         raise ReplyShapeError(f"{where}.tool_calls is {_kind(calls)}")
     for position, call in enumerate(calls):
@@ -387,25 +394,25 @@ def _chunk_choices(chunk: Any) -> list[dict[str, Any]]:
     """The choices of a stream chunk, every field used checked first. Raises `ReplyShapeError`."""
     if type(chunk) is not dict:
         raise ReplyShapeError(f"an event held {_kind(chunk)}, not a chunk object")
-    _expect(chunk, "model", str, "the chunk")
-    _expect(chunk, "usage", dict, "the chunk")
+    _check_fields(chunk, _CHUNK_FIELDS, "the chunk")
     choices = chunk.get("choices")
     if choices is None:
         return []
     if type(choices) is not list:
         raise ReplyShapeError(f"the chunk's choices is {_kind(choices)}, not a list")
     for position, choice in enumerate(choices):
-        where = f"choices[{position}]"
         if type(choice) is not dict:
-            raise ReplyShapeError(f"{where} is {_kind(choice)}")
-        _expect(choice, "index", int, where)
-        _expect(choice, "finish_reason", str, where)
-        _expect(choice, "logprobs", dict, where)
+            raise ReplyShapeError(f"choices[{position}] is {_kind(choice)}")
+        _check_fields(choice, _CHOICE_FIELDS, f"choices[{position}]")
         delta = choice.get("delta")
-        if delta is not None:
-            if type(delta) is not dict:
-                raise ReplyShapeError(f"{where}.delta is {_kind(delta)}")
-            _delta_problem(delta, f"{where}.delta")
+        if delta is None:
+            continue
+        if type(delta) is not dict:
+            raise ReplyShapeError(f"choices[{position}].delta is {_kind(delta)}")
+        _check_fields(delta, _DELTA_FIELDS, f"choices[{position}].delta")
+        calls = delta.get("tool_calls")
+        if calls is not None:
+            _check_tool_call_deltas(calls, f"choices[{position}].delta")
     return choices
 
 
