@@ -456,3 +456,27 @@ async def test_a_broken_connection_is_the_sdks_own_error_inside_the_interruption
     assert raised.value.partial_reply.text == "".join(c.content for c in received) == "one two "
     if use_async:
         await generator.close_async()
+
+
+TEXT_PARTS = [{"type": "text", "text": "Hel"}, {"type": "text", "text": "lo"}]
+
+
+@pytest.mark.parametrize("use_async", [False, True])
+async def test_content_sent_as_a_list_of_text_parts_is_read_as_text(make_generator, use_async):
+    plain = make(make_generator, json_response(completion({"role": "assistant", "content": TEXT_PARTS})), use_async)
+    assert (await run(plain, use_async))["replies"][0].text == "Hello"
+    events = [chunk({"content": TEXT_PARTS[:1]}), chunk({"content": TEXT_PARTS[1:]}), chunk(finish="stop")]
+    streamed = make(make_generator, sse_response(sse_body(events)), use_async)
+    received: list[StreamingChunk] = []
+    (reply,) = (await run(streamed, use_async, streaming_callback=received.append))["replies"]
+    assert reply.text == "Hello" == "".join(c.content for c in received)
+
+
+def test_content_parts_that_are_not_text_are_refused(make_generator):
+    parts = [{"type": "text", "text": "Look:"}, {"type": "image_url", "image_url": {"url": "https://x"}}]
+    with pytest.raises(openai.APIResponseValidationError, match="content is a list"):
+        make(make_generator, json_response(completion({"role": "assistant", "content": parts})), False).run("hi")
+    events = [chunk({"content": parts}), chunk(finish="stop")]
+    with pytest.raises(StreamInterruptedError, match="content is a list") as raised:
+        make(make_generator, sse_response(sse_body(events)), False).run("hi", streaming_callback=lambda c: None)
+    assert raised.value.reason == "malformed"

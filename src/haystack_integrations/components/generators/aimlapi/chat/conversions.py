@@ -208,6 +208,22 @@ def _tool_call(call_id: str | None, name: str | None, arguments: str) -> ToolCal
     return ToolCall(id=call_id, tool_name=name, arguments=parsed)
 
 
+def _is_text_part(part: Any) -> bool:
+    return isinstance(part, dict) and part.get("type") == "text" and isinstance(part.get("text"), str)
+
+
+def _text_content(content: Any, where: str) -> str | None:
+    """
+    A message's text: a string, or a list of `{"type": "text", "text": ...}` parts joined, which some
+    OpenAI-compatible upstreams (Mistral's, for one) send instead of a string. Anything else is `ReplyShapeError`.
+    """
+    if content is None or type(content) is str:
+        return content
+    if isinstance(content, list) and all(_is_text_part(part) for part in content):
+        return "".join(part["text"] for part in content)
+    raise ReplyShapeError(f"{where}.content is {_kind(content)}")
+
+
 def _arguments_text(arguments: Any, where: str) -> str:
     # Some OpenAI-compatible servers send the arguments as an object rather than as a JSON string.
     if arguments is None:
@@ -301,7 +317,7 @@ def convert_choice_to_message(completion: dict[str, Any], choice: Any, position:
     if not isinstance(message, dict):
         raise ReplyShapeError(f"{where}.message is {_kind(message)}")
     where_message = f"{where}.message"
-    content = _expect(message, "content", str, where_message)
+    content = _text_content(message.get("content"), where_message)
     refusal = _expect(message, "refusal", str, where_message)
     raw_calls = _expect(message, "tool_calls", list, where_message)
     reasoning = _reasoning_from_fields(_reasoning_fields(message, where_message))
@@ -365,7 +381,7 @@ class _ToolCallState:
 # that fails it goes through `_expect`, which names it.
 _CHUNK_FIELDS = (("model", str), ("usage", dict))
 _CHOICE_FIELDS = (("index", int), ("finish_reason", str), ("logprobs", dict))
-_DELTA_FIELDS = (("content", str), ("reasoning_content", str), ("reasoning", str), (REASONING_DETAILS_KEY, list))
+_DELTA_FIELDS = (("reasoning_content", str), ("reasoning", str), (REASONING_DETAILS_KEY, list))
 
 
 def _check_fields(container: dict[str, Any], fields: tuple[tuple[str, type], ...], where: str) -> None:
@@ -410,6 +426,9 @@ def _chunk_choices(chunk: Any) -> list[dict[str, Any]]:
         if type(delta) is not dict:
             raise ReplyShapeError(f"choices[{position}].delta is {_kind(delta)}")
         _check_fields(delta, _DELTA_FIELDS, f"choices[{position}].delta")
+        content = delta.get("content")
+        if content is not None and type(content) is not str:
+            _text_content(content, f"choices[{position}].delta")
         calls = delta.get("tool_calls")
         if calls is not None:
             _check_tool_call_deltas(calls, f"choices[{position}].delta")
@@ -556,6 +575,8 @@ class StreamAssembler:
                 )
             )
         content = delta.get("content")
+        if content is not None and type(content) is not str:
+            content = _text_content(content, "")  # a list of text parts, checked in `_chunk_choices`
         if content:
             self._text.append(content)
             index, start = self._block("text")
