@@ -61,7 +61,8 @@ def _transport_errors() -> tuple[tuple[type[BaseException], ...], tuple[type[Bas
     return tuple(timeouts), tuple(others)
 
 
-_TIMEOUT_ERRORS, _TRANSPORT_ERRORS = _transport_errors()
+TIMEOUT_ERRORS, TRANSPORT_ERRORS = _transport_errors()
+"""Exceptions of the HTTP libraries for a read that timed out, and for any failure of the transport (timeouts too)."""
 
 
 class ServerSentEvent(NamedTuple):
@@ -197,7 +198,7 @@ def decode_event(event: ServerSentEvent) -> Any:
 def _read_error(error: BaseException, response: Any) -> Exception:
     """A transport failure while reading, as the `openai` exception the SDK's own stream would raise."""
     request = getattr(response, "request", None)
-    if isinstance(error, _TIMEOUT_ERRORS):
+    if isinstance(error, TIMEOUT_ERRORS):
         return APITimeoutError(request=request)  # type: ignore[arg-type]
     return APIConnectionError(message=f"{type(error).__name__}: {error}", request=request)  # type: ignore[arg-type]
 
@@ -223,7 +224,7 @@ def iter_stream_data(response: Any) -> Iterator[Any]:
                 return
             if event.data or event.event == "error":
                 yield decode_event(event)
-    except _TRANSPORT_ERRORS as error:
+    except TRANSPORT_ERRORS as error:
         raise _read_error(error, response) from error
 
 
@@ -245,13 +246,13 @@ async def aiter_stream_data(response: Any) -> AsyncIterator[Any]:
                 return
             if event.data or event.event == "error":
                 yield decode_event(event)
-    except _TRANSPORT_ERRORS as error:
+    except TRANSPORT_ERRORS as error:
         raise _read_error(error, response) from error
 
 
 # How long the end of a body after `[DONE]` is waited for; a server that keeps the stream open is not waited on.
 _DRAIN_SECONDS = 0.1
-_DRAIN_ERRORS: tuple[type[BaseException], ...] = (TimeoutError, *_TRANSPORT_ERRORS)
+_DRAIN_ERRORS: tuple[type[BaseException], ...] = (TimeoutError, *TRANSPORT_ERRORS)
 
 
 async def _drain(chunks: AsyncIterator[bytes]) -> None:

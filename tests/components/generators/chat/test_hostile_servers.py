@@ -480,3 +480,22 @@ def test_content_parts_that_are_not_text_are_refused(make_generator):
     with pytest.raises(StreamInterruptedError, match="content is a list") as raised:
         make(make_generator, sse_response(sse_body(events)), False).run("hi", streaming_callback=lambda c: None)
     assert raised.value.reason == "malformed"
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (openai.APITimeoutError(request=httpx.Request("POST", "http://127.0.0.1/")), "timeout"),
+        (httpx.ReadTimeout("timed out"), "timeout"),
+        (httpx.RemoteProtocolError("peer closed connection without sending complete message body"), "disconnect"),
+        (httpx.ReadError("connection reset"), "disconnect"),
+    ],
+)
+def test_a_read_failure_below_or_inside_the_sdk_names_its_reason(error, reason):
+    from haystack_integrations.components.generators.aimlapi.chat.conversions import StreamAssembler  # noqa: PLC0415
+
+    assembler = StreamAssembler()
+    assembler.add(chunk({"content": "Par"}))
+    interrupted = assembler.interrupted(error)
+    assert interrupted.reason == reason
+    assert interrupted.partial_reply.text == "Par"

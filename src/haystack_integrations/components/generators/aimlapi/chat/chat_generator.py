@@ -41,7 +41,13 @@ from haystack_integrations.common.aimlapi import (
     resolve_base_url,
 )
 from haystack_integrations.common.aimlapi.errors import redact
-from haystack_integrations.common.aimlapi.sse import StreamErrorEvent, aiter_stream_data, iter_stream_data, loads
+from haystack_integrations.common.aimlapi.sse import (
+    TRANSPORT_ERRORS,
+    StreamErrorEvent,
+    aiter_stream_data,
+    iter_stream_data,
+    loads,
+)
 
 from .conversions import REASONING_DETAILS_KEY, ReplyShapeError, StreamAssembler, convert_completion_to_messages
 
@@ -54,8 +60,9 @@ _COMPONENT_OWNED_KEYS = ("model", "messages", "stream", "n")
 # `tool_choice` values that name no particular tool.
 _GENERIC_TOOL_CHOICES = ("auto", "none", "required", "any")
 # Errors raised while a stream's events are read and decoded (JSONDecodeError is a ValueError): the SDK's stream
-# raises APIError for an error event, and the lean reader StreamErrorEvent.
-_STREAM_ERRORS = (APIError, ValueError, StreamErrorEvent)
+# raises APIError for an error event, and the lean reader StreamErrorEvent; older openai releases let the HTTP
+# library's own errors out of a broken stream.
+_STREAM_ERRORS: tuple[type[BaseException], ...] = (APIError, ValueError, StreamErrorEvent, *TRANSPORT_ERRORS)
 
 CHAT_COMPLETIONS_PATH = "/chat/completions"
 # Keyword arguments of `chat.completions.create()` that are request options, not JSON fields.

@@ -42,7 +42,7 @@ from haystack_integrations.common.aimlapi import (
 )
 from haystack_integrations.common.aimlapi.cost import usage_with_cost
 from haystack_integrations.common.aimlapi.errors import redact
-from haystack_integrations.common.aimlapi.sse import StreamErrorEvent
+from haystack_integrations.common.aimlapi.sse import TIMEOUT_ERRORS, TRANSPORT_ERRORS, StreamErrorEvent
 
 logger = logging.getLogger(__name__)
 
@@ -693,9 +693,10 @@ class StreamAssembler:
         if isinstance(error, StreamErrorEvent):
             status = f"status {error.status}: " if error.status is not None else ""
             reason, what = "error", f"the server sent an error ({status}{error.message})"
-        elif isinstance(error, APITimeoutError):
+        elif isinstance(error, (APITimeoutError, *TIMEOUT_ERRORS)):
             reason, what = "timeout", "no data arrived within the timeout"
-        elif isinstance(error, APIConnectionError):
+        elif isinstance(error, (APIConnectionError, *TRANSPORT_ERRORS)):
+            # Older openai releases let the HTTP library's own errors out of a broken stream.
             reason, what = "disconnect", f"the connection failed ({type(error).__name__}: {error})"
         elif isinstance(error, ValueError):
             reason, what = "malformed", f"a chunk could not be parsed as JSON ({error})"
