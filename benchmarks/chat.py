@@ -74,6 +74,10 @@ class ChatSettings:
     ttft_rounds: int
     ttft_requests: int
     ttft_first_token_ms: int
+    paced_rounds: int
+    paced_requests: int
+    paced_words: int
+    paced_chunk_delay_ms: int
 
 
 FULL = ChatSettings(
@@ -94,6 +98,10 @@ FULL = ChatSettings(
     ttft_rounds=20,
     ttft_requests=5,
     ttft_first_token_ms=50,
+    paced_rounds=12,
+    paced_requests=1,
+    paced_words=500,
+    paced_chunk_delay_ms=1,
 )
 
 QUICK = replace(
@@ -112,6 +120,8 @@ QUICK = replace(
     concurrent_calls=10,
     ttft_rounds=2,
     ttft_requests=1,
+    paced_rounds=2,
+    paced_words=30,
 )
 
 
@@ -285,6 +295,167 @@ def long_stream(server: LLMockServer, settings: ChatSettings, progress: Progress
             "rounds": settings.stream_rounds,
             "requests_per_round": requests,
             "chunks_per_reply": settings.stream_words + 3,
+        },
+        samples,
+    )
+
+
+class _Loop:
+    """One event loop for every asynchronous call of a workload, so clients and their connections live across calls
+    (a loop per call would time a new client and a new connection each time)."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+
+    def run(self, awaitable: Any) -> Any:
+        return self.loop.run_until_complete(awaitable)
+
+    def close(self) -> None:
+        self.loop.close()
+
+
+def _close_async(loop: _Loop, client: AsyncOpenAI, *generators: Any) -> None:
+    # Release every contender's connections on the loop that opened them, before that loop closes.
+    loop.run(client.close())
+    for generator in generators:
+        close = getattr(generator, "close_async", None)
+        if close is not None:
+            loop.run(close())
+    loop.close()
+
+
+def _async_sdk_client(url: str) -> AsyncOpenAI:
+    return AsyncOpenAI(base_url=url, api_key=API_KEY, timeout=TIMEOUT, max_retries=MAX_RETRIES)
+
+
+async def _async_sdk_stream_text(client: AsyncOpenAI, model: str, callback: _ChunkCounter) -> str:
+    stream = await client.chat.completions.create(
+        model=model, messages=_sdk_messages(), stream=True, stream_options={"include_usage": True}
+    )
+    parts = []
+    async for chunk in stream:
+        callback(chunk)
+        if chunk.choices and chunk.choices[0].delta.content:
+            parts.append(chunk.choices[0].delta.content)
+    return "".join(parts)
+
+
+def plain_reply_async(server: LLMockServer, settings: ChatSettings, progress: Progress | None) -> dict[str, Any]:
+    """The plain reply, through `run_async()` / `AsyncOpenAI`, every call on one event loop."""
+    model = "bench/plain"
+    server.scenario({"type": "reply", "text": PLAIN_REPLY, "times": None, "match": {"model": model}})
+    loop = _Loop()
+    client = _async_sdk_client(server.url)
+    haystack = _haystack_generator(server.url, model)
+    aimlapi = _aimlapi_generator(server.url, model)
+
+    async def sdk_call() -> str | None:
+        completion = await client.chat.completions.create(model=model, messages=_sdk_messages())
+        return completion.choices[0].message.content
+
+    calls: dict[str, Callable[[], str | None]] = {
+        "openai": lambda: loop.run(sdk_call()),
+        "haystack": lambda: loop.run(haystack.run_async(_messages()))["replies"][0].text,
+        "aimlapi": lambda: loop.run(aimlapi.run_async(_messages()))["replies"][0].text,
+    }
+    for name, call in calls.items():
+        for _ in range(3):
+            reply = call()
+        _check(reply == PLAIN_REPLY, f"{name} replied {reply!r}")
+    requests = settings.plain_requests
+    samples = run_rounds(
+        {name: (lambda call=call: timed_batch(call, requests)) for name, call in calls.items()},
+        rounds=settings.plain_rounds,
+        progress=_progress_for(progress, "plain_async"),
+    )
+    _close_async(loop, client, haystack, aimlapi)
+    server.forget_requests()
+    return _result(
+        "plain_async",
+        "Plain reply, async",
+        f"The plain reply through `run_async()` / `AsyncOpenAI`, {len(PLAIN_REPLY)} characters, on one event loop.",
+        {"rounds": settings.plain_rounds, "requests_per_round": requests},
+        samples,
+    )
+
+
+def long_stream_async(server: LLMockServer, settings: ChatSettings, progress: Progress | None) -> dict[str, Any]:
+    """The long stream, through `run_async()` / `AsyncOpenAI`, every call on one event loop."""
+    model = "bench/stream"
+    text = " ".join(f"w{i}" for i in range(settings.stream_words))
+    server.scenario({"type": "reply", "text": text, "times": None, "match": {"model": model}})
+    loop = _Loop()
+    client = _async_sdk_client(server.url)
+    haystack = _haystack_generator(server.url, model)
+    aimlapi = _aimlapi_generator(server.url, model)
+    counter = _ChunkCounter()
+
+    calls: dict[str, Callable[[], str | None]] = {
+        "openai": lambda: loop.run(_async_sdk_stream_text(client, model, counter)),
+        "haystack": lambda: loop.run(haystack.run_async(_messages(), streaming_callback=counter))["replies"][0].text,
+        "aimlapi": lambda: loop.run(aimlapi.run_async(_messages(), streaming_callback=counter))["replies"][0].text,
+    }
+    for name, call in calls.items():
+        counter.reset()
+        reply = call()
+        _check(reply == text, f"{name} assembled a different reply")
+        _check(counter.calls == settings.stream_words + 3, f"{name}'s callback saw {counter.calls} chunks")
+    requests = settings.stream_requests
+    samples = run_rounds(
+        {name: (lambda call=call: timed_batch(call, requests)) for name, call in calls.items()},
+        rounds=settings.stream_rounds,
+        progress=_progress_for(progress, "stream_async"),
+    )
+    _close_async(loop, client, haystack, aimlapi)
+    server.forget_requests()
+    return _result(
+        "stream_async",
+        f"{settings.stream_words:,}-chunk stream, async",
+        f"The {settings.stream_words:,}-chunk stream through `run_async()` / `AsyncOpenAI`, on one event loop.",
+        {
+            "rounds": settings.stream_rounds,
+            "requests_per_round": requests,
+            "chunks_per_reply": settings.stream_words + 3,
+        },
+        samples,
+    )
+
+
+def paced_stream(settings: ChatSettings, progress: Progress | None) -> dict[str, Any]:
+    """A stream whose server pauses between chunks, as real models send them."""
+    model = "bench/paced"
+    text = " ".join(f"w{i}" for i in range(settings.paced_words))
+    with LLMockServer(chunk_delay_ms=settings.paced_chunk_delay_ms) as server:
+        server.scenario({"type": "reply", "text": text, "times": None, "match": {"model": model}})
+        client = _sdk_client(server.url)
+        haystack = _haystack_generator(server.url, model)
+        aimlapi = _aimlapi_generator(server.url, model)
+        counter = _ChunkCounter()
+        calls: dict[str, Callable[[], str | None]] = {
+            "openai": lambda: _sdk_stream_text(client, model, counter),
+            "haystack": lambda: haystack.run(_messages(), streaming_callback=counter)["replies"][0].text,
+            "aimlapi": lambda: aimlapi.run(_messages(), streaming_callback=counter)["replies"][0].text,
+        }
+        for name, call in calls.items():
+            counter.reset()
+            _check(call() == text, f"{name} assembled a different reply")
+        requests = settings.paced_requests
+        samples = run_rounds(
+            {name: (lambda call=call: timed_batch(call, requests)) for name, call in calls.items()},
+            rounds=settings.paced_rounds,
+            progress=_progress_for(progress, "paced"),
+        )
+        client.close()
+    return _result(
+        "paced",
+        f"{settings.paced_words:,}-chunk stream, paced",
+        f"A streamed reply of {settings.paced_words:,} text chunks with {settings.paced_chunk_delay_ms} ms between "
+        "chunks, as real models send them; sync. Wall time is the server's pace; client CPU is what differs.",
+        {
+            "rounds": settings.paced_rounds,
+            "requests_per_round": requests,
+            "chunks_per_reply": settings.paced_words + 3,
+            "chunk_delay_ms": settings.paced_chunk_delay_ms,
         },
         samples,
     )
@@ -555,7 +726,7 @@ def time_to_first_token(server: LLMockServer, settings: ChatSettings, progress: 
     )
 
 
-WORKLOADS = ("plain", "stream", "reasoning_tools", "concurrent", "ttft")
+WORKLOADS = ("plain", "plain_async", "stream", "stream_async", "paced", "reasoning_tools", "concurrent", "ttft")
 
 
 def run_chat_benchmarks(
@@ -563,14 +734,20 @@ def run_chat_benchmarks(
 ) -> list[dict[str, Any]]:
     """Run the chat workloads named in `only`, in order, each against its own server; return their results."""
     results = []
-    if {"plain", "stream", "ttft"} & set(only):
+    if {"plain", "plain_async", "stream", "stream_async", "ttft"} & set(only):
         with LLMockServer() as server:
             if "plain" in only:
                 results.append(plain_reply(server, settings, progress))
+            if "plain_async" in only:
+                results.append(plain_reply_async(server, settings, progress))
             if "stream" in only:
                 results.append(long_stream(server, settings, progress))
+            if "stream_async" in only:
+                results.append(long_stream_async(server, settings, progress))
             if "ttft" in only:
                 results.append(time_to_first_token(server, settings, progress))
+    if "paced" in only:
+        results.append(paced_stream(settings, progress))
     if "reasoning_tools" in only:
         results.append(reasoning_stream(settings, progress))
     if "concurrent" in only:

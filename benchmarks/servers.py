@@ -104,17 +104,20 @@ class LLMockServer(_ServerProcess):
     `llmock serve` on a free port, driven through its `/_llmock` control API.
 
     :param latency_ms: Added before every response (`--latency-ms`).
+    :param chunk_delay_ms: Pause between streamed chunks (`--stream-chunk-delay-ms`), as real models send them.
     """
 
     name = "llmock"
 
-    def __init__(self, *, latency_ms: int = 0) -> None:
+    def __init__(self, *, latency_ms: int = 0, chunk_delay_ms: int = 0) -> None:
         executable = shutil.which("llmock", path=str(Path(sys.executable).parent)) or shutil.which("llmock")
         if executable is None:
             raise RuntimeError("llmock is not installed in this environment: pip install -e '.[test]'")
         command = [executable, "serve", "--host", "127.0.0.1", "--port", "{port}", "--log-level", "warning"]
         if latency_ms:
             command += ["--latency-ms", str(latency_ms)]
+        if chunk_delay_ms:
+            command += ["--stream-chunk-delay-ms", str(chunk_delay_ms)]
         super().__init__(command)
 
     def scenario(self, *behaviors: dict[str, Any]) -> None:

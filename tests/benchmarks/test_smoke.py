@@ -14,7 +14,7 @@ import pytest
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 CONTENDERS = {"openai", "haystack", "aimlapi"}
-CHAT_WORKLOADS = {"plain", "stream", "reasoning_tools", "concurrent", "ttft"}
+CHAT_WORKLOADS = {"plain", "plain_async", "stream", "stream_async", "paced", "reasoning_tools", "concurrent", "ttft"}
 
 
 def _load(name: str) -> ModuleType:
@@ -77,8 +77,13 @@ def test_quick_run_writes_results_json_and_markdown(tmp_path: Path) -> None:
     targets = report["targets"]
     assert [target["workload"] for target in targets] == [
         "plain",
+        "plain",
+        "plain_async",
         "stream",
         "stream",
+        "stream_async",
+        "paced",
+        "reasoning_tools",
         "concurrent",
         "ttft",
         "import",

@@ -3,12 +3,13 @@
 # SPDX-License-Identifier: Apache-2.0
 
 import asyncio
-import inspect
-import json
+import os
+import types
 from collections.abc import AsyncIterator, Iterator, Mapping
-from functools import cache
 from typing import Any, TypeGuard
 
+import httpx
+import openai
 from haystack import component, logging
 from haystack.components.generators.chat import OpenAIChatGenerator
 from haystack.dataclasses import (
@@ -21,8 +22,8 @@ from haystack.dataclasses import (
 )
 from haystack.tools import ToolsType, flatten_tools_or_toolsets
 from haystack.utils import Secret
-from openai import APIError, ContentFilterFinishReasonError, LengthFinishReasonError
-from openai.types.chat import ChatCompletion
+from openai import APIError, APIResponseValidationError, ContentFilterFinishReasonError, LengthFinishReasonError
+from openai.types.chat import ChatCompletion, completion_create_params
 from pydantic import BaseModel
 
 from haystack_integrations.common.aimlapi import (
@@ -31,12 +32,20 @@ from haystack_integrations.common.aimlapi import (
     chat_request_defaults,
     check_api_key,
     check_organization,
+    cost_from_body,
+    cost_from_headers,
     default_api_key,
     error_message_from_body,
     resolve_base_url,
 )
-from haystack_integrations.common.aimlapi.clients import fill_cost_from_headers
 from haystack_integrations.common.aimlapi.errors import redact
+from haystack_integrations.common.aimlapi.sse import (
+    TRANSPORT_ERRORS,
+    StreamErrorEvent,
+    aiter_stream_data,
+    iter_stream_data,
+    loads,
+)
 from haystack_integrations.common.aimlapi.tracking import (
     CLIENT_REQUEST_ID_HEADER,
     CLIENT_REQUEST_ID_META_KEY,
@@ -51,7 +60,7 @@ from haystack_integrations.common.aimlapi.upstream import parent_chat_request
 from haystack_integrations.common.aimlapi.upstream import strict_json_schema as to_strict_json_schema
 from haystack_integrations.common.aimlapi.upstream import warn_on_finish_reason as _check_finish_reason
 
-from .conversions import REASONING_DETAILS_KEY, StreamAssembler, convert_completion_to_message
+from .conversions import REASONING_DETAILS_KEY, ReplyShapeError, StreamAssembler, convert_completion_to_messages
 
 logger = logging.getLogger(__name__)
 
@@ -61,66 +70,244 @@ DEFAULT_MODEL = "openai/gpt-5-chat-latest"
 _COMPONENT_OWNED_KEYS = ("model", "messages", "stream", "n")
 # `tool_choice` values that name no particular tool.
 _GENERIC_TOOL_CHOICES = ("auto", "none", "required", "any")
-# Errors the `openai` stream iterator raises when the stream itself breaks (JSONDecodeError is a ValueError).
-_STREAM_ERRORS = (APIError, ValueError)
+# Errors raised while a stream's events are read and decoded (JSONDecodeError is a ValueError): the SDK's stream
+# raises APIError for an error event, and the lean reader StreamErrorEvent; older openai releases let the HTTP
+# library's own errors out of a broken stream.
+_STREAM_ERRORS: tuple[type[BaseException], ...] = (APIError, ValueError, StreamErrorEvent, *TRANSPORT_ERRORS)
+
+CHAT_COMPLETIONS_PATH = "/chat/completions"
+# Keyword arguments of `chat.completions.create()` that are request options, not JSON fields.
+_REQUEST_OPTION_KEYS = ("extra_headers", "extra_query", "extra_body", "timeout")
+# The keys `create()` types, taken from the SDK's own request types once, at import. Not from `create`'s signature:
+# under a test's `patch(...Completions.create)` or an instrumentation wrapper that signature is the replacement's,
+# and every key would have moved into `extra_body`.
+_TYPED_PARAMETERS = frozenset(
+    completion_create_params.CompletionCreateParamsNonStreaming.__required_keys__
+    | completion_create_params.CompletionCreateParamsNonStreaming.__optional_keys__
+    | completion_create_params.CompletionCreateParamsStreaming.__optional_keys__
+    | set(_REQUEST_OPTION_KEYS)
+)
+# Key of `_prepare_api_call`'s result that says the request id was made up by the component (popped before sending).
+_GENERATED_REQUEST_ID = "aimlapi_generated_request_id"
+_SDK_CREATE_MODULE = "openai.resources.chat.completions.completions"
+_OPENAI_PACKAGE_DIR = os.path.dirname(openai.__file__) + os.sep
+_SDK_CREATE_NAMES = ("Completions.create", "AsyncCompletions.create")
+# Longest excerpt of an unreadable body quoted in an exception.
+_MAX_EXCERPT = 200
+_UTF8_BOM = b"\xef\xbb\xbf"
 
 
-def _answered_with_json(chat_completion: Any) -> bool:
-    """Whether the server answered a streaming request with a plain JSON body, which holds no events to read."""
-    response = getattr(chat_completion, "response", None)
-    content_type = response.headers.get("content-type", "") if response is not None else ""
-    return content_type.split(";", 1)[0].strip().lower() == "application/json"
+def _is_sdk_create(create: Any) -> bool:
+    """
+    Whether `create` is the `openai` SDK's own `chat.completions.create`, neither patched nor wrapped.
+
+    Only then does the component send the request itself through the client and read the answer as plain JSON (the
+    lean path): a mock, an instrumentation wrapper, or anything else a user put in its place must see every request,
+    as it would with Haystack's own generator, so those go through `create()` and its return value is read instead.
+    The SDK wraps `create` itself (with `functools.wraps`), so every function of the `__wrapped__` chain must be code
+    of the `openai` package: a user's wrapper, even one made with `functools.wraps`, is code of their own.
+    """
+    function = getattr(create, "__func__", None)
+    if type(function) is not types.FunctionType:
+        return False
+    checked, verdict = _LAST_CREATE_CHECKED[0]
+    if checked is function:
+        return verdict
+    verdict = _is_openai_create_function(function)
+    _LAST_CREATE_CHECKED[0] = (function, verdict)  # one tuple, replaced whole: safe to read from any thread
+    return verdict
+
+
+# The last function `_is_sdk_create` looked at, and its verdict: nearly every call asks about the same one.
+_LAST_CREATE_CHECKED: list[tuple[Any, bool]] = [(None, False)]
+
+
+def _is_openai_create_function(function: types.FunctionType) -> bool:
+    while True:
+        if not function.__code__.co_filename.startswith(_OPENAI_PACKAGE_DIR):
+            return False
+        inner = function.__dict__.get("__wrapped__")
+        if inner is None:
+            break
+        if type(inner) is not types.FunctionType:
+            return False
+        function = inner
+    return function.__module__ == _SDK_CREATE_MODULE and function.__qualname__ in _SDK_CREATE_NAMES
+
+
+def _lean_request(api_args: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """
+    The JSON body and the request options `create(**api_args)` would send, without `create()`'s argument
+    transformation, which costs more than reading a whole reply. The body is exactly what `create()` sends: the
+    component's arguments are plain JSON already, and `extra_body` is merged over them, as the SDK merges it.
+    """
+    body = dict(api_args)
+    options: dict[str, Any] = {"security": {"bearer_auth": True}}
+    headers = body.pop("extra_headers", None)
+    if headers:
+        options["headers"] = headers
+    query = body.pop("extra_query", None)
+    if query:
+        options["params"] = query
+    if "timeout" in body:
+        options["timeout"] = body.pop("timeout")
+    extra_body = body.pop("extra_body", None)
+    # `stream: false` and `n: 1` are the API's defaults; the parent always sets both.
+    if body.get("stream") is False:
+        del body["stream"]
+    if body.get("n") == 1:
+        del body["n"]
+    if extra_body:
+        body.update(extra_body)
+    return body, options
+
+
+def _secrets(client: Any) -> tuple[str, ...]:
+    """Values never to repeat in an error's text: the client's key, which a server may quote back."""
+    api_key = getattr(client, "api_key", None)
+    return (api_key,) if isinstance(api_key, str) and api_key else ()
+
+
+def _content_type(response: Any) -> str:
+    return str(response.headers.get("content-type", "")).split(";", 1)[0].strip().lower()
+
+
+# Content types that answer a streaming request with one body rather than events: some OpenAI-compatible servers
+# ignore `stream` for some models, and proxies answer with an HTML page.
+_NOT_EVENT_STREAMS = ("application/json", "text/html")
+
+
+def _answered_without_events(response: Any) -> TypeGuard[Any]:
+    """Whether the server answered a streaming request with a body of a kind that holds no events to read."""
+    return response is not None and _content_type(response) in _NOT_EVENT_STREAMS
+
+
+def _as_data(obj: Any) -> Any:
+    """What the SDK (or a replacement of `create`) returned, as the decoded JSON it was built from."""
+    if type(obj) is dict:  # the lean path's chunks, every time: skip the slower checks below
+        return obj
+    to_dict = getattr(obj, "to_dict", None)
+    if isinstance(obj, BaseModel) and callable(to_dict):
+        return to_dict()
+    if isinstance(obj, Mapping):
+        return dict(obj)
+    return obj
+
+
+def _not_a_completion(response: Any, raw: bytes, problem: str, secrets: tuple[str, ...]) -> APIResponseValidationError:
+    """The error for a success status whose body is not a chat completion: status, content type and an excerpt."""
+    status = getattr(response, "status_code", None)
+    content_type = _content_type(response) or "no content type"
+    text = raw.decode("utf-8", errors="replace").strip()
+    excerpt = repr(text[:_MAX_EXCERPT] + ("…" if len(text) > _MAX_EXCERPT else "")) if text else "an empty body"
+    message = redact(
+        f"The server answered {status} ({content_type}) with a body that is not a chat completion: {problem}. "
+        f"The body began: {excerpt}",
+        secrets,
+    )
+    try:
+        body: Any = loads(raw) if raw else None
+    except ValueError:
+        body = None
+    server_message = error_message_from_body(body) if isinstance(body, dict) else None
+    if server_message:
+        message += redact(f" (the server's message: {server_message})", secrets)
+    return APIResponseValidationError(response=response, body=redact(text[:_MAX_EXCERPT], secrets), message=message)
+
+
+def _synthetic_response(status: int = 200) -> httpx.Response:
+    # A replaced `create()` returned something unreadable, with no HTTP response behind it to quote.
+    return httpx.Response(status, request=httpx.Request("POST", CHAT_COMPLETIONS_PATH))
+
+
+def _completion_from_response(response: Any, secrets: tuple[str, ...]) -> dict[str, Any]:
+    """The decoded body of a non-streamed reply, with the cost its headers state when the body has none."""
+    raw = response.content
+    stripped = raw[3:] if raw.startswith(_UTF8_BOM) else raw
+    if not stripped.strip():
+        raise _not_a_completion(response, raw, "the body is empty", secrets)
+    try:
+        body = loads(stripped)
+    except ValueError as error:
+        raise _not_a_completion(response, raw, f"the body is not JSON ({error})", secrets) from None
+    if not isinstance(body, dict):
+        return body
+    # AI/ML API states the cost of a non-streamed reply twice: in the body and in `x-aimlapi-*` headers.
+    if cost_from_body(body) is None:
+        cost = cost_from_headers(response.headers)
+        if cost is not None:
+            meta = body.get("meta")
+            body["meta"] = {**meta, "usage": cost} if isinstance(meta, Mapping) else {"usage": cost}
+    return body
+
+
+def _not_a_stream(content_type: str, body: bytes, secrets: tuple[str, ...]) -> StreamInterruptedError:
+    """The error for a streaming request answered with one body instead of events (see `_json_instead_of_stream`)."""
+    if content_type == "application/json":
+        return _json_instead_of_stream(body, secrets)
+    text = error_message_from_body(body) or "an empty page"
+    return StreamInterruptedError(
+        redact(
+            f"The server answered the streaming request with an HTML page instead of an event stream: {text}", secrets
+        ),
+        reason="malformed",
+    )
 
 
 def _json_instead_of_stream(body: bytes, secrets: tuple[str, ...]) -> StreamInterruptedError:
     """
     The error for a streaming request answered with one JSON body: some OpenAI-compatible servers ignore `stream`
-    for some models. The SDK reads such a body as a stream without events, which would look like a reply cut off
-    before its first chunk; this says what happened, and keeps the reply or the server's message.
+    for some models. Read as a stream it holds no events, which would look like a reply cut off before its first
+    chunk; this says what happened, and keeps the reply or the server's message.
     """
     try:
-        data = json.loads(body)
+        data = loads(body)
     except ValueError:
         data = None
     if isinstance(data, dict) and data.get("choices"):
-        completion = ChatCompletion.construct(**data)
-        reply = convert_completion_to_message(completion, completion.choices[0])
-        return StreamInterruptedError(
-            "The server answered the streaming request with one JSON reply instead of an event stream, so nothing "
-            "reached the streaming callback. The reply is in this error's `partial_reply`; to get it as a result, "
-            "call without a streaming callback.",
-            reason="malformed",
-            partial_reply=reply,
-        )
+        try:
+            reply: ChatMessage | None = convert_completion_to_messages(data)[0]
+        except ValueError:
+            reply = None
+        if reply is not None:
+            return StreamInterruptedError(
+                "The server answered the streaming request with one JSON reply instead of an event stream, so "
+                "nothing reached the streaming callback. The reply is in this error's `partial_reply`; to get it as "
+                "a result, call without a streaming callback.",
+                reason="malformed",
+                partial_reply=reply,
+            )
     message = redact(error_message_from_body(data if data is not None else body) or "an empty body", secrets)
     return StreamInterruptedError(
         f"The server answered the streaming request with a JSON body instead of an event stream: {message}",
-        reason="error",
+        reason="error" if isinstance(data, dict) else "malformed",
     )
 
 
-def _read_chunks(chat_completion: Any, assembler: StreamAssembler) -> Iterator[Any]:
-    """The stream's chunks. Only a failure to read one is a broken stream: an error raised while a chunk is being
-    handled (by a streaming callback, say) is not caught here, so it reaches the caller unchanged."""
+def _read_chunks(source: Any, assembler: StreamAssembler) -> Iterator[Any]:
+    """The stream's chunks, as decoded JSON. Only a failure to read one is a broken stream: an error raised while a
+    chunk is being handled (by a streaming callback, say) is not caught here, so it reaches the caller unchanged."""
     try:
-        yield from chat_completion
+        for chunk in source:
+            yield _as_data(chunk)
     except _STREAM_ERRORS as error:
         raise assembler.interrupted(error) from error
 
 
-async def _read_chunks_async(chat_completion: Any, assembler: StreamAssembler) -> AsyncIterator[Any]:
+async def _read_chunks_async(source: Any, assembler: StreamAssembler) -> AsyncIterator[Any]:
     """`_read_chunks` for an asynchronous stream."""
     try:
-        async for chunk in chat_completion:
-            yield chunk
+        async for chunk in source:
+            yield _as_data(chunk)
     except _STREAM_ERRORS as error:
         raise assembler.interrupted(error) from error
 
 
-def _set_client_request_id(api_args: dict[str, Any], init_headers: Mapping[str, Any] | None) -> None:
+def _set_client_request_id(api_args: dict[str, Any], init_headers: Mapping[str, Any] | None) -> bool:
     """
     Give the call its `X-Client-Request-Id`: `generation_kwargs["client_request_id"]`, else the header set in this
     call's or the component's `extra_headers`, else a new random id. Raises before sending an id AI/ML API would drop.
+    Returns whether the id was made here rather than asked for.
     """
     requested = api_args.pop(CLIENT_REQUEST_ID_META_KEY, None)
     headers: dict[str, Any] = {}
@@ -135,11 +322,40 @@ def _set_client_request_id(api_args: dict[str, Any], init_headers: Mapping[str, 
         )
     headers[CLIENT_REQUEST_ID_HEADER] = client_request_id(requested)
     api_args["extra_headers"] = headers
+    return requested is None
+
+
+def _as_the_parent_calls(api_args: dict[str, Any]) -> None:
+    """
+    Leave out of a replaced `create()`'s arguments the request id the component made up: a test's mock or an
+    instrumentation wrapper then gets exactly the keyword arguments Haystack's own generator passes. An id the
+    user asked for stays.
+    """
+    if not api_args.pop(_GENERATED_REQUEST_ID, False):
+        return
+    headers = {k: v for k, v in api_args["extra_headers"].items() if k != CLIENT_REQUEST_ID_HEADER}
+    if headers:
+        api_args["extra_headers"] = headers
+    else:
+        del api_args["extra_headers"]
+
+
+def _headers_of(result: Any) -> Mapping[str, str]:
+    """The HTTP headers behind what a replaced `create()` returned, where it keeps them (an SDK stream does)."""
+    headers = getattr(getattr(result, "response", None), "headers", None)
+    return headers if isinstance(headers, Mapping) else {}
+
+
+def _report_interrupted(
+    error: StreamInterruptedError, *, headers: Mapping[str, str], api_args: Mapping[str, Any]
+) -> None:
+    # A stream that broke after its cost arrived was charged all the same.
+    _report_call([error.partial_reply] if error.partial_reply else [], headers=headers, api_args=api_args)
 
 
 def _report_call(replies: list[ChatMessage], *, headers: Mapping[str, str], api_args: Mapping[str, Any]) -> None:
     """Put the call's ids into each reply's meta, and report its cost and ids once (tracker, tracing span)."""
-    sent_id = api_args["extra_headers"][CLIENT_REQUEST_ID_HEADER]
+    sent_id = (api_args.get("extra_headers") or {}).get(CLIENT_REQUEST_ID_HEADER)
     inference_id = headers.get(INFERENCE_ID_HEADER)
     for reply in replies:
         reply.meta.update({CLIENT_REQUEST_ID_META_KEY: sent_id, INFERENCE_ID_META_KEY: inference_id})
@@ -153,16 +369,6 @@ def _report_call(replies: list[ChatMessage], *, headers: Mapping[str, str], api_
         request_id=request_id,
         inference_id=inference_id,
     )
-
-
-@cache
-def _typed_parameters() -> frozenset[str]:
-    """Keyword arguments the `openai` SDK's `chat.completions.create()` accepts; the rest must go in the body."""
-    # Imported on first use: `openai.resources.chat` loads the SDK's streaming helpers, which Haystack's own generator
-    # leaves to the first request. At module level they made importing this package noticeably slower.
-    from openai.resources.chat.completions import Completions  # noqa: PLC0415
-
-    return frozenset(inspect.signature(Completions.create).parameters) - {"self"}
 
 
 def _validate_messages(messages: Any) -> list[ChatMessage]:
@@ -308,10 +514,14 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
     - finish reasons are translated into Haystack's vocabulary (`end_turn` -> `stop`, `max_tokens` -> `length`,
       `tool_use` -> `tool_calls`); the upstream's own stays in `meta["provider_finish_reason"]`;
     - a stream that breaks or closes early raises `StreamInterruptedError` rather than passing as a reply;
+    - answers are read as plain JSON rather than as the `openai` SDK's objects, which roughly halves the client's
+      CPU for a stream; a body that is not a chat completion raises `openai.APIResponseValidationError`. A
+      `chat.completions.create` replaced by a mock or a wrapper is called with the parent's arguments instead;
     - errors carry AI/ML API's own message, e.g. "You've run out of credits".
 
     Each reply's meta holds `model`, `index`, `finish_reason`, `provider_finish_reason`, `usage` and `cost`
-    (`{"credits_used": int, "usd_spent": float}`), plus `completion_start_time` for streamed replies.
+    (`{"credits_used": int, "usd_spent": float}`), plus `completion_start_time` for streamed replies. A reply with a
+    cost also has it in `usage` (`cost` in US dollars, `credits_used`), so that totals of usage sum the spend.
     """
 
     def __init__(
@@ -465,16 +675,14 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
                 api_args["response_format"] = _pydantic_to_response_format(api_args["response_format"])
         if not is_streaming and api_args.pop("stream_options", None) is not None:
             logger.warning("generation_kwargs['stream_options'] is ignored: this call does not stream.")
-        # `stream: false` and `n: 1` are the API's defaults; the parent always sets both, and the SDK spends about
-        # 10 us transforming each argument of every call.
-        if not is_streaming:
-            api_args.pop("stream", None)
-        if api_args.get("n") == 1:
-            del api_args["n"]
+        # `stream: false` and `n: 1` stay, as the parent passes them to a replaced `create()`; the lean path leaves
+        # both defaults out of the body.
+        api_args["stream"] = is_streaming
 
         self._add_reasoning_details(messages, api_args["messages"])
-        _set_client_request_id(api_args, self.extra_headers)
+        generated_id = _set_client_request_id(api_args, self.extra_headers)
         self._move_untyped_keys_to_body(api_args)
+        api_args[_GENERATED_REQUEST_ID] = generated_id
         return api_args
 
     @staticmethod
@@ -492,7 +700,7 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
     def _move_untyped_keys_to_body(api_args: dict[str, Any]) -> None:
         # `create()` takes only the parameters OpenAI defines. AI/ML API's own must travel as top-level JSON keys,
         # which the SDK sends from `extra_body`. A user's `extra_body` is merged in, never nested.
-        typed = _typed_parameters()
+        typed = _TYPED_PARAMETERS
         body = {key: api_args.pop(key) for key in [k for k in api_args if k not in typed and k != "openai_endpoint"]}
         user_body = api_args.get("extra_body")
         if user_body is not None:
@@ -513,40 +721,155 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
     # The parent's run() converts responses with module-level helpers that drop reasoning and cost and keep raw
     # finish reasons, and offers no hook between the SDK call and that conversion. So run()/run_async() are
     # re-implemented here on top of the parent's request builder, with the same signatures.
+    #
+    # Two ways to read an answer, with one conversion behind both:
+    # - the lean path, while `chat.completions.create` is the SDK's own: the client sends the request (auth, retries
+    #   with Retry-After, status errors, timeouts) and hands back the raw HTTP response, whose body is read here as
+    #   plain JSON. Building the SDK's pydantic objects was most of the client's CPU for a stream;
+    # - otherwise `create()` itself, as the parent calls it, so that a test's mock or an instrumentation wrapper sees
+    #   every request; what it returns is read through `to_dict()`.
 
-    @staticmethod
-    def _convert_response(completion: Any) -> list[ChatMessage]:
-        if not completion.choices:
-            raise ValueError(
-                f"AI/ML API answered with no choices (model {completion.model!r}). The request succeeded but "
-                "produced no reply; check the model id and parameters."
-            )
-        return [convert_completion_to_message(completion, choice) for choice in completion.choices]
+    def _replies_from_body(self, completion: Any, response: Any, secrets: tuple[str, ...]) -> list[ChatMessage]:
+        try:
+            return convert_completion_to_messages(completion)
+        except ReplyShapeError as error:
+            raw = response.content if hasattr(response, "content") else str(completion).encode()
+            raise _not_a_completion(response, raw, str(error), secrets) from None
+
+    def _plain_replies(self, client: Any, response: Any) -> tuple[list[ChatMessage], Any]:
+        """The replies in the (already read) answer to a request that did not stream, and the completion body."""
+        secrets = _secrets(client)
+        if _content_type(response) == "text/event-stream":
+            # Some OpenAI-compatible servers stream whatever `stream` says. The events hold the whole reply, so they
+            # are read as a stream would be (an incomplete one still raises StreamInterruptedError).
+            assembler = self._assembler(client)
+            for chunk in _read_chunks(iter_stream_data(response), assembler):
+                assembler.add(chunk)
+            return [assembler.finish()], {}
+        completion = _completion_from_response(response, secrets)
+        return self._replies_from_body(completion, response, secrets), completion
+
+    def _replies_from_sdk(self, completion: Any, secrets: tuple[str, ...]) -> list[ChatMessage]:
+        response = getattr(completion, "response", None)
+        if not hasattr(response, "status_code"):
+            response = _synthetic_response()
+        return self._replies_from_body(_as_data(completion), response, secrets)
 
     def _check_structured(
-        self, completion: Any, replies: list[ChatMessage], generation_kwargs: dict[str, Any] | None
+        self, body: Any, replies: list[ChatMessage], generation_kwargs: dict[str, Any] | None
     ) -> None:
         response_format = (generation_kwargs or {}).get(
             "response_format", self.generation_kwargs.get("response_format")
         )
         if _is_pydantic_model(response_format):
+            completion = body if not isinstance(body, dict) else ChatCompletion.construct(**body)
             _check_structured_replies(completion, replies, response_format)
 
-    def _assembler(self) -> StreamAssembler:
-        client = self.client if self.client is not None else self.async_client
-        secrets = (client.api_key,) if client is not None else ()
-        return StreamAssembler(ComponentInfo.from_component(self), secrets=secrets)
+    def _assembler(self, client: Any) -> StreamAssembler:
+        return StreamAssembler(ComponentInfo.from_component(self), secrets=_secrets(client))
 
-    def _handle_stream_response(self, chat_completion: Any, callback: SyncStreamingCallbackT) -> list[ChatMessage]:
-        assembler = self._assembler()
-        if _answered_with_json(chat_completion):
-            body = chat_completion.response.read()
-            chat_completion.close()
-            raise _json_instead_of_stream(body, assembler.secrets)
+    def _stream(self, source: Iterator[Any], assembler: StreamAssembler, callback: SyncStreamingCallbackT) -> None:
+        for chunk in _read_chunks(source, assembler):
+            for streaming_chunk in assembler.add(chunk):
+                callback(streaming_chunk)
+
+    async def _stream_async(
+        self, source: AsyncIterator[Any], assembler: StreamAssembler, callback: StreamingCallbackT
+    ) -> None:
+        async for chunk in _read_chunks_async(source, assembler):
+            for streaming_chunk in assembler.add(chunk):
+                await _invoke_streaming_callback(callback, streaming_chunk)
+
+    def _call(
+        self,
+        client: Any,
+        api_args: dict[str, Any],
+        callback: SyncStreamingCallbackT | None,
+        answer_headers: dict[str, str],
+    ) -> Any:
+        """
+        The replies to one request, sent and read synchronously; the completion, for structured checks. The answer's
+        headers go into `answer_headers` as soon as they arrive, so that a stream broken later still names its call.
+        """
+        completions = client.chat.completions
+        endpoint = api_args.pop("openai_endpoint")
+        secrets = _secrets(client)
+        if not _is_sdk_create(completions.create):
+            _as_the_parent_calls(api_args)
+            result = getattr(completions, endpoint)(**api_args)
+            answer_headers.update(_headers_of(result))
+            if callback is None:
+                return self._replies_from_sdk(result, secrets), result
+            return self._handle_stream_response(result, callback, client), None
+        api_args.pop(_GENERATED_REQUEST_ID, None)
+        body, options = _lean_request(api_args)
+        streaming = callback is not None
+        response = client.post(
+            CHAT_COMPLETIONS_PATH, body=body, options=options, cast_to=httpx.Response, stream=streaming
+        )
+        answer_headers.update(response.headers)
+        if callback is None:
+            return self._plain_replies(client, response)
+        assembler = self._assembler(client)
         try:
-            for chunk in _read_chunks(chat_completion, assembler):
-                for streaming_chunk in assembler.add(chunk):
-                    callback(streaming_chunk)
+            if _answered_without_events(response):
+                raise _not_a_stream(_content_type(response), response.read(), secrets)
+            self._stream(iter_stream_data(response), assembler, callback)
+            replies = [assembler.finish()]
+        finally:
+            # Read to its end above, or broken, failed in a callback or interrupted: release the connection now.
+            response.close()
+        return replies, None
+
+    async def _call_async(
+        self,
+        client: Any,
+        api_args: dict[str, Any],
+        callback: StreamingCallbackT | None,
+        answer_headers: dict[str, str],
+    ) -> Any:
+        """`_call`, without blocking the event loop."""
+        completions = client.chat.completions
+        endpoint = api_args.pop("openai_endpoint")
+        secrets = _secrets(client)
+        if not _is_sdk_create(completions.create):
+            _as_the_parent_calls(api_args)
+            result = await getattr(completions, endpoint)(**api_args)
+            answer_headers.update(_headers_of(result))
+            if callback is None:
+                return self._replies_from_sdk(result, secrets), result
+            return await self._handle_async_stream_response(result, callback, client), None
+        api_args.pop(_GENERATED_REQUEST_ID, None)
+        body, options = _lean_request(api_args)
+        streaming = callback is not None
+        response = await client.post(
+            CHAT_COMPLETIONS_PATH, body=body, options=options, cast_to=httpx.Response, stream=streaming
+        )
+        answer_headers.update(response.headers)
+        if callback is None:
+            return self._plain_replies(client, response)
+        assembler = self._assembler(client)
+        try:
+            if _answered_without_events(response):
+                raise _not_a_stream(_content_type(response), await response.aread(), secrets)
+            await self._stream_async(aiter_stream_data(response), assembler, callback)
+            replies = [assembler.finish()]
+        finally:
+            # Also while the task is being cancelled.
+            await asyncio.shield(response.aclose())
+        return replies, None
+
+    def _handle_stream_response(
+        self, chat_completion: Any, callback: SyncStreamingCallbackT, client: Any = None
+    ) -> list[ChatMessage]:
+        assembler = self._assembler(client)
+        response = getattr(chat_completion, "response", None)
+        if _answered_without_events(response):
+            body = response.read()
+            chat_completion.close()
+            raise _not_a_stream(_content_type(response), body, assembler.secrets)
+        try:
+            self._stream(chat_completion, assembler, callback)
         except BaseException:
             # The stream broke, the callback failed or the caller interrupted: release the connection now, not at
             # garbage collection.
@@ -557,17 +880,16 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
         return [assembler.finish()]
 
     async def _handle_async_stream_response(
-        self, chat_completion: Any, callback: StreamingCallbackT
+        self, chat_completion: Any, callback: StreamingCallbackT, client: Any = None
     ) -> list[ChatMessage]:
-        assembler = self._assembler()
-        if _answered_with_json(chat_completion):
-            body = await chat_completion.response.aread()
+        assembler = self._assembler(client)
+        response = getattr(chat_completion, "response", None)
+        if _answered_without_events(response):
+            body = await response.aread()
             await chat_completion.close()
-            raise _json_instead_of_stream(body, assembler.secrets)
+            raise _not_a_stream(_content_type(response), body, assembler.secrets)
         try:
-            async for chunk in _read_chunks_async(chat_completion, assembler):
-                for streaming_chunk in assembler.add(chunk):
-                    await _invoke_streaming_callback(callback, streaming_chunk)
+            await self._stream_async(chat_completion, assembler, callback)
         except BaseException:
             # Cancelled, the stream broke or the callback failed: release the connection, even while the task is
             # being cancelled.
@@ -576,6 +898,14 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
                 await asyncio.shield(close())
             raise
         return [assembler.finish()]
+
+    def _finish(self, replies: list[ChatMessage], completion: Any, generation_kwargs: Any) -> dict[str, Any]:
+        """The one place replies are finished, streamed or not, sync or async."""
+        if completion is not None:
+            self._check_structured(completion, replies, generation_kwargs)
+        for reply in replies:
+            _check_finish_reason(reply.meta)
+        return {"replies": replies}
 
     @component.output_types(replies=list[ChatMessage])
     def run(
@@ -612,28 +942,14 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
             tools=tools,
             tools_strict=tools_strict,
         )
-        # The raw response, for its `x-inference-id` header; `parse()` gives what `create()` would have returned.
-        endpoint = getattr(client.chat.completions.with_raw_response, api_args.pop("openai_endpoint"))
-        raw_response = endpoint(**api_args)
-        # Read this way, the response misses the client's own filling-in of the cost from the headers.
-        response = fill_cost_from_headers(raw_response.parse(), raw_response.http_response, stream=callback is not None)
+        answer_headers: dict[str, str] = {}
         try:
-            if callback is not None:
-                replies = self._handle_stream_response(response, callback)
-            else:
-                replies = self._convert_response(response)
+            replies, completion = self._call(client, api_args, callback, answer_headers)
         except StreamInterruptedError as error:
-            # A stream that broke after its cost arrived was charged all the same.
-            _report_call(
-                [error.partial_reply] if error.partial_reply else [], headers=raw_response.headers, api_args=api_args
-            )
+            _report_interrupted(error, headers=answer_headers, api_args=api_args)
             raise
-        _report_call(replies, headers=raw_response.headers, api_args=api_args)
-        if callback is None:
-            self._check_structured(response, replies, generation_kwargs)
-        for reply in replies:
-            _check_finish_reason(reply.meta)
-        return {"replies": replies}
+        _report_call(replies, headers=answer_headers, api_args=api_args)
+        return self._finish(replies, completion, generation_kwargs)
 
     @component.output_types(replies=list[ChatMessage])
     async def run_async(
@@ -670,25 +986,11 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
             tools=tools,
             tools_strict=tools_strict,
         )
-        # The raw response, for its `x-inference-id` header; `parse()` gives what `create()` would have returned.
-        endpoint = getattr(client.chat.completions.with_raw_response, api_args.pop("openai_endpoint"))
-        raw_response = await endpoint(**api_args)
-        # Read this way, the response misses the client's own filling-in of the cost from the headers.
-        response = fill_cost_from_headers(raw_response.parse(), raw_response.http_response, stream=callback is not None)
+        answer_headers: dict[str, str] = {}
         try:
-            if callback is not None:
-                replies = await self._handle_async_stream_response(response, callback)
-            else:
-                replies = self._convert_response(response)
+            replies, completion = await self._call_async(client, api_args, callback, answer_headers)
         except StreamInterruptedError as error:
-            # A stream that broke after its cost arrived was charged all the same.
-            _report_call(
-                [error.partial_reply] if error.partial_reply else [], headers=raw_response.headers, api_args=api_args
-            )
+            _report_interrupted(error, headers=answer_headers, api_args=api_args)
             raise
-        _report_call(replies, headers=raw_response.headers, api_args=api_args)
-        if callback is None:
-            self._check_structured(response, replies, generation_kwargs)
-        for reply in replies:
-            _check_finish_reason(reply.meta)
-        return {"replies": replies}
+        _report_call(replies, headers=answer_headers, api_args=api_args)
+        return self._finish(replies, completion, generation_kwargs)
