@@ -5,6 +5,7 @@
 of a non-streamed response."""
 
 import math
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -32,7 +33,8 @@ def _amount(value: object) -> float | int | None:
         except ValueError:
             return None
     if isinstance(value, int):
-        return value if value >= 0 else None
+        # An integer too large for a float (`10**400`) is no real figure, and would overflow every sum after it.
+        return value if 0 <= value <= sys.float_info.max else None
     if isinstance(value, float):
         return value if math.isfinite(value) and value >= 0 else None
     return None
