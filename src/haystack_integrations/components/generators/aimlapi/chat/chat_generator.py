@@ -36,8 +36,8 @@ from haystack_integrations.common.aimlapi import (
     resolve_base_url,
 )
 from haystack_integrations.common.aimlapi.errors import redact
+from haystack_integrations.common.aimlapi.upstream import STREAM_CONNECTION_ERRORS, parent_chat_request
 from haystack_integrations.common.aimlapi.upstream import invoke_streaming_callback as _invoke_streaming_callback
-from haystack_integrations.common.aimlapi.upstream import parent_chat_request
 from haystack_integrations.common.aimlapi.upstream import strict_json_schema as to_strict_json_schema
 from haystack_integrations.common.aimlapi.upstream import warn_on_finish_reason as _check_finish_reason
 
@@ -52,7 +52,7 @@ _COMPONENT_OWNED_KEYS = ("model", "messages", "stream", "n")
 # `tool_choice` values that name no particular tool.
 _GENERIC_TOOL_CHOICES = ("auto", "none", "required", "any")
 # Errors the `openai` stream iterator raises when the stream itself breaks (JSONDecodeError is a ValueError).
-_STREAM_ERRORS = (APIError, ValueError)
+_STREAM_ERRORS: tuple[type[Exception], ...] = (APIError, ValueError, *STREAM_CONNECTION_ERRORS)
 
 
 def _answered_with_json(chat_completion: Any) -> bool:

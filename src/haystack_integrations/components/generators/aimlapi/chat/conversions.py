@@ -24,7 +24,6 @@ from haystack.dataclasses import (
     ToolCall,
     ToolCallDelta,
 )
-from openai import APIConnectionError, APITimeoutError
 
 from haystack_integrations.common.aimlapi import (
     COST_META_KEY,
@@ -36,6 +35,7 @@ from haystack_integrations.common.aimlapi import (
     normalize_finish_reason,
 )
 from haystack_integrations.common.aimlapi.errors import redact
+from haystack_integrations.common.aimlapi.upstream import STREAM_CONNECTION_ERRORS, STREAM_TIMEOUT_ERRORS
 from haystack_integrations.common.aimlapi.upstream import parse_tool_call_arguments as _parse_openai_tool_call_arguments
 from haystack_integrations.common.aimlapi.upstream import serialize_object as _serialize_object
 
@@ -423,9 +423,9 @@ class StreamAssembler:
 
     def interrupted(self, error: BaseException) -> StreamInterruptedError:
         """The error to raise when reading the stream failed with `error`, carrying what was received."""
-        if isinstance(error, APITimeoutError):
+        if isinstance(error, STREAM_TIMEOUT_ERRORS):
             reason, what = "timeout", "no data arrived within the timeout"
-        elif isinstance(error, APIConnectionError):
+        elif isinstance(error, STREAM_CONNECTION_ERRORS):
             reason, what = "disconnect", f"the connection failed ({type(error).__name__}: {error})"
         elif isinstance(error, ValueError):
             reason, what = "malformed", f"a chunk could not be parsed as JSON ({error})"
