@@ -172,3 +172,23 @@ def test_our_yaml_loads_back_into_ours(server: ContractServer) -> None:
     again = Pipeline.loads(pipeline.dumps())
     assert again.get_component("doc_embedder").to_dict() == pipeline.get_component("doc_embedder").to_dict()
     assert again.get_component("llm").to_dict() == pipeline.get_component("llm").to_dict()
+
+
+def test_a_parent_yaml_with_a_streaming_callback_loads_and_streams(
+    server: ContractServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from haystack.components.generators.utils import print_streaming_chunk  # noqa: PLC0415
+
+    pipeline = Pipeline()
+    parent = OpenAIChatGenerator(api_base_url=server.url, streaming_callback=print_streaming_chunk)
+    pipeline.add_component("llm", parent)
+    yaml_text = pipeline.dumps().replace(
+        f"type: {_qualified(OpenAIChatGenerator)}", f"type: {_qualified(AIMLAPIChatGenerator)}"
+    )
+    ours = Pipeline.loads(yaml_text)
+    assert ours.get_component("llm").streaming_callback is print_streaming_chunk
+    result = ours.run({"llm": {"messages": [ChatMessage.from_user("stream me")]}})
+    expected = reply_text([{"role": "user", "content": "stream me"}])
+    assert result["llm"]["replies"][0].text == expected
+    assert expected in capsys.readouterr().out
+    assert server.requests[-1]["body"]["stream"] is True

@@ -230,3 +230,23 @@ def test_parse_tool_call_arguments(raw: object, expected: object) -> None:
 def test_parse_tool_call_arguments_refuses_broken_json() -> None:
     with pytest.raises(json.JSONDecodeError):
         upstream.parse_tool_call_arguments('{"a": ')
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (httpx.ReadTimeout("timed out"), "timeout"),
+        (httpx.RemoteProtocolError("peer closed connection without sending complete message body"), "disconnect"),
+        (httpx.ReadError("connection reset"), "disconnect"),
+    ],
+)
+def test_a_stream_broken_below_the_sdk_is_a_stream_interruption(error: Exception, reason: str) -> None:
+    # Older openai releases (2.x, early 3.x) let httpx's own errors out of a broken stream; newer ones wrap them.
+    from haystack.dataclasses import ComponentInfo  # noqa: PLC0415
+
+    from haystack_integrations.components.generators.aimlapi.chat.conversions import StreamAssembler  # noqa: PLC0415
+
+    assembler = StreamAssembler(ComponentInfo(type="AIMLAPIChatGenerator"), secrets=(TEST_KEY,))
+    interrupted = assembler.interrupted(error)
+    assert interrupted.reason == reason
+    assert isinstance(error, upstream.STREAM_CONNECTION_ERRORS)

@@ -10,20 +10,22 @@ client classes:
 - `_make_status_error`, which builds the exception for an HTTP error. Its result is rewritten so that it carries
   AI/ML API's own message and request id, with the key redacted (`HookedOpenAI.rewrite_status_error`).
 - `_process_response`, which parses a response body. Its result gains the cost AI/ML API states in the headers
-  when the body has none (`HookedOpenAI.after_response`). The public `with_raw_response` would do the same, but
-  only for calls this package makes itself, and it costs every call a second wrapper.
+  when the body has none (`HookedOpenAI.after_response`). The public `with_raw_response` would give the headers
+  too, but only to a call site that reads the raw response itself, and the chat path keeps the SDK's own calls.
 
 Two are the request builders of Haystack's parents, which the components extend rather than copy:
 
 - `OpenAIChatGenerator._prepare_api_call`, the SDK call's keyword arguments (`parent_chat_request`);
 - `OpenAITextEmbedder._prepare_input`, the embeddings request's fields (`parent_embedding_request`).
 
-No public hook gives any of these, and a client the user builds (`component.client = OpenAI(...)`) is used without
-them. `upstream_problems()` checks both hooks against the installed `openai`; the contract tests fail with its
-message when a release renames or reshapes one.
+No public API gives any of these. (A client the user assigns, `component.client = OpenAI(...)`, is used as given,
+without the two client hooks.) `upstream_problems()` checks all four against the installed releases, and the
+contract tests in `tests/contract/test_upstream.py` fail with its message, and on the behaviour, when a release
+renames or reshapes one.
 
 The rest are this package's own short versions of private Haystack/`openai` helpers it once imported, built on
-public APIs only, so that a new Haystack release cannot break them.
+public APIs only, so that a new release cannot break them, and the exceptions that differ between the supported
+`openai` releases.
 """
 
 import importlib
@@ -32,8 +34,16 @@ import json
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+import httpx
 from haystack import logging
-from openai import APIStatusError, AsyncOpenAI, OpenAI, pydantic_function_tool
+from openai import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AsyncOpenAI,
+    OpenAI,
+    pydantic_function_tool,
+)
 from pydantic import BaseModel
 
 logger = logging.getLogger(__name__)
@@ -213,6 +223,14 @@ def parent_embedding_request(parent: Any, text: str) -> dict[str, Any]:
     """
     result: dict[str, Any] = parent._prepare_input(text=text)
     return result
+
+
+# --- what differs between the supported openai releases -----------------------------------------------------------
+# A connection that drops or times out in the middle of a stream reaches the caller as the SDK's APIConnectionError /
+# APITimeoutError in recent openai releases, but as httpx's own TransportError / TimeoutException in older ones
+# (openai 2.x and early 3.x, which haystack-ai 3.4.1 allows). Readers of a stream catch both.
+STREAM_TIMEOUT_ERRORS: tuple[type[Exception], ...] = (APITimeoutError, httpx.TimeoutException)
+STREAM_CONNECTION_ERRORS: tuple[type[Exception], ...] = (APIConnectionError, httpx.TransportError)
 
 
 # --- this package's own versions of private helpers ---------------------------------------------------------------
