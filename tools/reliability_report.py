@@ -152,6 +152,32 @@ def model_output_section(rows: list[Row]) -> list[str]:
     ]
 
 
+def markup_shown(value: Any) -> str:
+    """Text that quotes what a server sent: its `<html>` must show as text, not be rendered by the Markdown viewer."""
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def hostile_servers_section(rows: list[Row]) -> list[str]:
+    return [
+        "## Hostile servers",
+        "",
+        "Answers that are not what the protocol promises, one representative case per class (the component tests",
+        "cover each class in full). Chat and embedding answers come from a scripted httpx transport; image downloads",
+        "from a small raw-socket server on 127.0.0.1 that trickles and redirects. Every case ends in a typed error",
+        "whose message says what was wrong, or in a correct result; nothing malformed is returned as good.",
+        "",
+        *table(
+            rows,
+            [
+                ("Component", lambda r: r["component"]),
+                ("Case", lambda r: r["case"]),
+                ("What the server sent", lambda r: markup_shown(r["sent"])),
+                ("What the caller got", lambda r: markup_shown(r["got"])),
+            ],
+        ),
+    ]
+
+
 def _fds(row: Row) -> str:
     under_load = row.get("fds_under_load")
     return f"{row['fds_before']} / {under_load if under_load is not None else '-'} / {row['fds_after']}"
@@ -299,6 +325,7 @@ SECTIONS: dict[str, Callable[[list[Row]], list[str]]] = {
     "retries": retries_section,
     "stream_faults": stream_faults_section,
     "model_output": model_output_section,
+    "hostile_servers": hostile_servers_section,
     "load": load_section,
     "copies": copies_section,
     "bad_input": bad_input_section,
