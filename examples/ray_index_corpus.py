@@ -65,7 +65,9 @@ def parse_args() -> argparse.Namespace:
 
 
 def main(args: argparse.Namespace | None = None) -> int:
-    args = args or parse_args()
+    """Embeds and stores the corpus; `args` defaults to the command line's, so a notebook can call `main()`."""
+    if args is None:
+        args = parse_args()
     import ray  # noqa: PLC0415  # the `ray` extra
 
     from haystack_integrations.components.embedders.aimlapi import AIMLAPIDocumentEmbedder  # noqa: PLC0415
