@@ -45,11 +45,19 @@ def run(main: Callable[[], int | None]) -> None:
     sys.exit(status or 0)
 
 
+def cost_not_reported() -> str:
+    """The sentence an example prints when the server stated no cost at all."""
+    return f"cost: not reported by {server()} (AI/ML API reports it; other OpenAI-compatible servers may not)"
+
+
 def describe_cost(meta: Mapping[str, Any]) -> str:
     """The cost AI/ML API reported for a call, or a sentence saying the server reported none."""
     cost = meta.get("cost")
     if not cost:
-        return f"cost: not reported by {server()} (AI/ML API reports it; other OpenAI-compatible servers may not)"
+        return cost_not_reported()
+    # Some answers state dollars only (speech-to-text does): print what was stated, never "None credits".
+    if cost.get("credits_used") is None:
+        return f"cost: ${cost['usd_spent']:.6f}"
     return f"cost: {cost['credits_used']} credits (${cost['usd_spent']:.6f})"
 
 

@@ -11,17 +11,15 @@ Set AIMLAPI_BASE_URL to talk to any other OpenAI-compatible server instead.
 """
 
 import argparse
-import os
-import sys
 
-import openai
+from _common import cost_not_reported, run
 from haystack.components.agents import Agent
 from haystack.dataclasses import ChatMessage
 from haystack.tools import tool
 
 from haystack_integrations.common.aimlapi import CostTracker
 from haystack_integrations.components.agents.aimlapi import AIMLAPICostBudgetHook
-from haystack_integrations.components.generators.aimlapi import AIMLAPIChatGenerator, StreamInterruptedError
+from haystack_integrations.components.generators.aimlapi import AIMLAPIChatGenerator
 
 
 @tool
@@ -34,16 +32,7 @@ def add(a: int, b: int) -> int:
     return a + b
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", default="openai/gpt-5-nano-2025-08-07")
-    parser.add_argument("--max-usd", type=float, default=0.01)
-    args = parser.parse_args()
-
-    if not os.environ.get("AIMLAPI_API_KEY"):
-        print("error: AIMLAPI_API_KEY is not set; create a key at https://aimlapi.com/app/keys", file=sys.stderr)
-        return 2
-
+def main(args: argparse.Namespace) -> None:
     agent = Agent(
         chat_generator=AIMLAPIChatGenerator(model=args.model),
         tools=[add],
@@ -52,20 +41,23 @@ def main() -> int:
         max_agent_steps=20,
     )
     question = "Add 1 + 2, then add 3 to the result, then 4, then 5, and so on up to 20."
-    try:
-        with CostTracker() as tracker:
-            result = agent.run(messages=[ChatMessage.from_user(question)])
-    except (openai.APIError, StreamInterruptedError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    with CostTracker() as tracker:
+        result = agent.run(messages=[ChatMessage.from_user(question)])
 
     usage = result["token_usage"]
     print(result["last_message"].text or result["last_message"].tool_call_result)
     print(f"exit_reason={result['exit_reason']} steps={result['step_count']}")
-    print(f"spent ${usage.get('cost', 0.0):.6f} ({usage.get('credits_used', 0)} credits) of a ${args.max_usd} budget")
+    if "cost" not in usage:
+        # Nothing to add up, so the budget had nothing to check: say so rather than claim $0 was spent.
+        print(f"{cost_not_reported()}; the ${args.max_usd} budget could not be checked")
+        return
+    print(f"spent ${usage['cost']:.6f} ({usage.get('credits_used', 0)} credits) of a ${args.max_usd} budget")
     print(f"tracked ${tracker.usd_spent:.6f} over {len(tracker.calls)} calls")
-    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default="openai/gpt-5-nano-2025-08-07")
+    parser.add_argument("--max-usd", type=float, default=0.01)
+    arguments = parser.parse_args()
+    run(lambda: main(arguments))

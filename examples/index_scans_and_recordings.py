@@ -15,9 +15,9 @@ Both sources may also be http(s) URLs. Set AIMLAPI_BASE_URL to talk to another A
 """
 
 import argparse
-import os
 import sys
 
+from _common import run
 from haystack import Pipeline
 from haystack.components.builders import ChatPromptBuilder
 from haystack.components.joiners import DocumentJoiner
@@ -69,26 +69,7 @@ def query_pipeline(store: InMemoryDocumentStore, args: argparse.Namespace) -> Pi
     return pipeline
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("pdf", help="a scanned PDF (path or URL)")
-    parser.add_argument("recording", help="an audio file (path or URL)")
-    parser.add_argument("question")
-    parser.add_argument("--ocr-model", default="mistral/mistral-ocr-4-0")
-    parser.add_argument("--stt-model", default="#g1_nova-2-general")
-    parser.add_argument("--embedding-model", default="text-embedding-3-small")
-    parser.add_argument("--chat-model", default="openai/gpt-5-chat-latest")
-    parser.add_argument("--poll-interval", type=float, default=2.0)
-    args = parser.parse_args()
-
-    if not os.environ.get("AIMLAPI_API_KEY"):
-        print(
-            "error: AIMLAPI_API_KEY is not set. Create a key at https://aimlapi.com/app/keys, then\n"
-            "  export AIMLAPI_API_KEY=<your key>",
-            file=sys.stderr,
-        )
-        return 2
-
+def main(args: argparse.Namespace) -> int:
     store = InMemoryDocumentStore(embedding_similarity_function="cosine")
     indexed = indexing_pipeline(store, args).run(
         {"ocr": {"sources": [args.pdf]}, "transcriber": {"sources": [args.recording]}},
@@ -112,4 +93,14 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("pdf", help="a scanned PDF (path or URL)")
+    parser.add_argument("recording", help="an audio file (path or URL)")
+    parser.add_argument("question")
+    parser.add_argument("--ocr-model", default="mistral/mistral-ocr-4-0")
+    parser.add_argument("--stt-model", default="#g1_nova-2-general")
+    parser.add_argument("--embedding-model", default="text-embedding-3-small")
+    parser.add_argument("--chat-model", default="openai/gpt-5-chat-latest")
+    parser.add_argument("--poll-interval", type=float, default=2.0)
+    arguments = parser.parse_args()
+    run(lambda: main(arguments))

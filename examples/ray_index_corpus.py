@@ -24,6 +24,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from _common import cost_not_reported, run
 from haystack import Document
 from haystack.document_stores.in_memory import InMemoryDocumentStore
 from haystack.document_stores.types import DuplicatePolicy
@@ -46,7 +47,7 @@ def _demo_corpus(rows: int, directory: Path) -> Path:
     return path
 
 
-def main() -> int:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("input", nargs="?", help="a Parquet file or directory")
     parser.add_argument("--demo", type=int, metavar="ROWS", help="embed a generated corpus of ROWS rows instead")
@@ -60,10 +61,13 @@ def main() -> int:
     args = parser.parse_args()
     if (args.input is None) == (args.demo is None):
         parser.error("pass a Parquet input, or --demo ROWS")
-    if not os.environ.get("AIMLAPI_API_KEY"):
-        print("AIMLAPI_API_KEY is not set. Get a key at https://aimlapi.com/app/keys and export it.", file=sys.stderr)
-        return 2
+    return args
 
+
+def main(args: argparse.Namespace | None = None) -> int:
+    """Embeds and stores the corpus; `args` defaults to the command line's, so a notebook can call `main()`."""
+    if args is None:
+        args = parse_args()
     import ray  # noqa: PLC0415  # the `ray` extra
 
     from haystack_integrations.components.embedders.aimlapi import AIMLAPIDocumentEmbedder  # noqa: PLC0415
@@ -98,11 +102,12 @@ def main() -> int:
 
             store = InMemoryDocumentStore()
             rows = failed = 0
-            cost = 0.0
+            cost: float | None = None
             documents: list[Document] = []
             for row in embedded.iter_rows():
                 rows += 1
-                cost += row["cost_usd"] or 0.0
+                if row["cost_usd"] is not None:
+                    cost = (cost or 0.0) + row["cost_usd"]
                 if row["error"] is not None:
                     failed += 1
                     print(f"not embedded: row {rows - 1}: {row['error']}", file=sys.stderr)
@@ -117,10 +122,12 @@ def main() -> int:
         if started_here:
             ray.shutdown()
 
-    print(f"rows: {rows}, embedded: {rows - failed}, failed: {failed}, cost: ${cost:.6f}")
+    spent = f"cost: ${cost:.6f}" if cost is not None else cost_not_reported()
+    print(f"rows: {rows}, embedded: {rows - failed}, failed: {failed}, {spent}")
     print(f"documents in the store: {store.count_documents()}; embedded rows written to {args.output}")
     return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    arguments = parse_args()
+    run(lambda: main(arguments))

@@ -13,42 +13,28 @@ Set AIMLAPI_BASE_URL to talk to another AI/ML API-compatible server instead.
 """
 
 import argparse
-import os
-import sys
+
+from _common import describe_cost, run
 
 from haystack_integrations.components.audio.aimlapi import AIMLAPITextToSpeech
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("text")
-    parser.add_argument("--model", default="openai/tts-1")
-    parser.add_argument("--voice")
-    parser.add_argument("--out", default="speech.audio", help="where to save the audio")
-    args = parser.parse_args()
-
-    if not os.environ.get("AIMLAPI_API_KEY"):
-        print(
-            "error: AIMLAPI_API_KEY is not set. Create a key at https://aimlapi.com/app/keys, then\n"
-            "  export AIMLAPI_API_KEY=<your key>",
-            file=sys.stderr,
-        )
-        return 2
-
-    try:
-        tts = AIMLAPITextToSpeech(model=args.model, voice=args.voice)
-        result = tts.run(args.text)
-    except ValueError as error:  # bad input: too long, an unknown voice or format
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+def main(args: argparse.Namespace) -> None:
+    tts = AIMLAPITextToSpeech(model=args.model, voice=args.voice)
+    result = tts.run(args.text)
     audio, meta = result["audio"], result["meta"]
     audio.to_file(args.out)
     print(f"saved {meta['size']} bytes of {audio.mime_type} to {args.out}")
     if meta.get("audio_url"):
         print(f"source: {meta['audio_url']}")
-    print(f"cost: {meta['cost']}")
-    return 0
+    print(describe_cost(meta))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("text")
+    parser.add_argument("--model", default="openai/tts-1")
+    parser.add_argument("--voice")
+    parser.add_argument("--out", default="speech.audio", help="where to save the audio")
+    arguments = parser.parse_args()
+    run(lambda: main(arguments))

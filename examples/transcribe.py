@@ -14,30 +14,14 @@ with its generation id. Set AIMLAPI_BASE_URL to talk to another AI/ML API-compat
 """
 
 import argparse
-import os
 import sys
+
+from _common import describe_cost, run
 
 from haystack_integrations.components.audio.aimlapi import AIMLAPITranscriber
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("sources", nargs="+", help="audio file paths or http(s) URLs")
-    parser.add_argument("--model", default="#g1_nova-2-general")
-    parser.add_argument("--language")
-    parser.add_argument("--diarize", action="store_true", help="speaker labels (Deepgram models)")
-    parser.add_argument("--poll-interval", type=float, default=2.0)
-    parser.add_argument("--job-timeout", type=float, default=600.0)
-    args = parser.parse_args()
-
-    if not os.environ.get("AIMLAPI_API_KEY"):
-        print(
-            "error: AIMLAPI_API_KEY is not set. Create a key at https://aimlapi.com/app/keys, then\n"
-            "  export AIMLAPI_API_KEY=<your key>",
-            file=sys.stderr,
-        )
-        return 2
-
+def main(args: argparse.Namespace) -> int:
     transcriber = AIMLAPITranscriber(
         model=args.model,
         language=args.language,
@@ -48,7 +32,8 @@ def main() -> int:
     result = transcriber.run(sources=args.sources)
     for document in result["documents"]:
         meta = document.meta
-        print(f"--- {meta['source']} (generation {meta['generation_id']}, {meta.get('duration')} s)")
+        duration = f", {meta['duration']} s" if meta.get("duration") is not None else ""
+        print(f"--- {meta['source']} (generation {meta['generation_id']}{duration}; {describe_cost(meta)})")
         if meta.get("speakers"):
             print(f"speakers: {meta['speakers']}")
         print(document.content)
@@ -59,4 +44,12 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("sources", nargs="+", help="audio file paths or http(s) URLs")
+    parser.add_argument("--model", default="#g1_nova-2-general")
+    parser.add_argument("--language")
+    parser.add_argument("--diarize", action="store_true", help="speaker labels (Deepgram models)")
+    parser.add_argument("--poll-interval", type=float, default=2.0)
+    parser.add_argument("--job-timeout", type=float, default=600.0)
+    arguments = parser.parse_args()
+    run(lambda: main(arguments))

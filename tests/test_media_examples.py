@@ -78,6 +78,7 @@ def test_transcribe_example_reports_a_failed_job_by_id(
     result = run_example("transcribe.py", str(files[1]), "--poll-interval", "0.01", "--diarize", env=env)
     assert result.returncode == 0, result.stderr
     assert "generation gen-1" in result.stdout and "speakers: [0]" in result.stdout
+    assert f"cost: not reported by {server.url}" in result.stdout
     assert b'name="diarize"\r\n\r\ntrue' in server.requests("/v1/stt/create")[0].body
     server.state.stt_statuses = ["queued", "error"]
     result = run_example("transcribe.py", "https://example.com/a.mp3", "--poll-interval", "0.01", env=env)
@@ -90,8 +91,40 @@ def test_text_to_speech_example_saves_the_audio(server: MediaServer, env: dict[s
     result = run_example("text_to_speech.py", "Your order has shipped.", "--voice", "nova", "--out", str(out), env=env)
     assert result.returncode == 0, result.stderr
     assert out.read_bytes() == MP3_BYTES and "audio/mpeg" in result.stdout
-    result = run_example("text_to_speech.py", "x" * 5000, env=env)
-    assert result.returncode == 2 and "over the 4096" in result.stderr
+    assert "cost: 3000 credits ($0.001500)" in result.stdout
+
+
+def test_text_to_speech_example_says_when_the_server_stated_no_cost(
+    server: MediaServer, env: dict[str, str], tmp_path: Path
+) -> None:
+    # Raw audio answers carry no cost: the example names the server rather than printing None.
+    out = tmp_path / "hello.wav"
+    result = run_example("text_to_speech.py", "Hello!", "--model", "#g1_aura-2-thalia-en", "--out", str(out), env=env)
+    assert result.returncode == 0, result.stderr
+    assert f"cost: not reported by {server.url}" in result.stdout
+    assert "None" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        # Bad input, refused before any request.
+        (["x" * 5000], "over the 4096"),
+        # Half a file, then the connection drops: a typed error, not a truncated file on disk.
+        (["Hello!", "--model", "#g1_aura-2-thalia-en"], "APIConnectionError: Could not connect"),
+    ],
+)
+def test_text_to_speech_example_prints_one_error_line_and_exits_1(
+    server: MediaServer, env: dict[str, str], tmp_path: Path, args: list[str], expected: str
+) -> None:
+    server.state.tts_mode = "truncated"
+    out = tmp_path / "speech.wav"
+    result = run_example("text_to_speech.py", *args, "--out", str(out), env=env)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    (error_line,) = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert expected in error_line
+    assert not out.exists()
 
 
 def test_index_scans_and_recordings_example(server: MediaServer, env: dict[str, str], files: tuple[Path, Path]) -> None:

@@ -38,6 +38,8 @@ def test_the_example_embeds_a_parquet_corpus_into_parquet_and_a_store(
     monkeypatch.setenv("AIMLAPI_BASE_URL", url)
     argv = [str(tmp_path / "in.parquet"), "--output", str(tmp_path / "out"), "--meta-columns", "source"]
     monkeypatch.setattr(sys, "argv", [str(EXAMPLE), *argv, "--actors", "2"])
+    # `python examples/x.py` puts examples/ on the path, where the shared `_common` lives; runpy does not.
+    monkeypatch.syspath_prepend(str(EXAMPLE.parent))
     # Run in this process, on the tests' cluster: the example joins a running cluster rather than starting one.
     example = runpy.run_path(str(EXAMPLE))
     assert example["main"]() == 0

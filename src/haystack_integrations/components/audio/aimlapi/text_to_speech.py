@@ -17,6 +17,7 @@ from haystack_integrations.common.aimlapi import AIMLAPIClientsMixin, check_api_
 from haystack_integrations.common.aimlapi.clients import AIMLAPIClient, AsyncAIMLAPIClient
 from haystack_integrations.common.aimlapi.cost import COST_META_KEY, cost_from_headers, usage_with_cost
 from haystack_integrations.common.aimlapi.downloads import download, download_async
+from haystack_integrations.common.aimlapi.inline_data import decode_data_url, is_data_url
 from haystack_integrations.common.aimlapi.media import (
     AudioDownloadError,
     MediaResponseError,
@@ -36,7 +37,6 @@ from haystack_integrations.common.aimlapi.text_to_speech import (
     read_speech_answer,
     set_path,
 )
-from haystack_integrations.components.generators.aimlapi.image.conversions import decode_data_url
 
 DEFAULT_DOWNLOAD_TIMEOUT = 60.0
 DEFAULT_MAX_DOWNLOAD_BYTES = 50 * 1024 * 1024
@@ -226,7 +226,7 @@ class AIMLAPITextToSpeech(AIMLAPIClientsMixin):
         cost = (answer.cost if answer else None) or cost_from_headers(response.headers)
         meta: dict[str, Any] = {"model": self.model, "family": self.family, "mime_type": mime_type, "size": size}
         if answer is not None:
-            meta["audio_url"] = None if answer.url.startswith("data:") else answer.url
+            meta["audio_url"] = None if is_data_url(answer.url) else answer.url
             meta.update(answer.extra or {})
         usage = usage_with_cost(answer.usage if answer else None, cost)
         if usage is not None:
@@ -275,7 +275,8 @@ class AIMLAPITextToSpeech(AIMLAPIClientsMixin):
               no cost; AI/ML API's usage logs have it).
         :raises ValueError / TypeError: Bad input, before any request is sent.
         :raises openai.APIStatusError: The API refused the request; the text is AI/ML API's own message.
-        :raises MediaResponseError: The answer held neither audio nor an audio URL.
+        :raises MediaResponseError: The answer held neither audio nor an audio URL, or its inline audio (a `data:`
+            URL) could not be decoded.
         :raises AudioDownloadError: The audio URL could not be downloaded.
         """
         fields = self._prepare(text, voice, generation_kwargs)
@@ -284,8 +285,8 @@ class AIMLAPITextToSpeech(AIMLAPIClientsMixin):
         if not _is_json(response):
             return self._bytes_answer(response, fields)
         answer = read_speech_answer(response_json(response, "text-to-speech"))
-        if answer.url.startswith("data:"):
-            data, declared = decode_data_url(answer.url)
+        if is_data_url(answer.url):
+            data, declared = decode_data_url(answer.url, MediaResponseError, "audio")
             return self._finish(response, answer, data, declared, fields)
         http_client = self._download_clients.get(client)
         owned = http_client is None
@@ -324,8 +325,8 @@ class AIMLAPITextToSpeech(AIMLAPIClientsMixin):
         if not _is_json(response):
             return self._bytes_answer(response, fields)
         answer = read_speech_answer(response_json(response, "text-to-speech"))
-        if answer.url.startswith("data:"):
-            data, declared = decode_data_url(answer.url)
+        if is_data_url(answer.url):
+            data, declared = decode_data_url(answer.url, MediaResponseError, "audio")
             return self._finish(response, answer, data, declared, fields)
         http_client = self._download_clients.get(client)
         owned = http_client is None
