@@ -5,6 +5,7 @@
 of a non-streamed response."""
 
 import math
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +33,10 @@ def _amount(value: object) -> float | int | None:
         except ValueError:
             return None
     if isinstance(value, int):
+        # An integer too large for a float (10**400) is no cost anyone was charged, and turning it into dollars
+        # would raise OverflowError.
+        if value > sys.float_info.max:
+            return None
         return value if value >= 0 else None
     if isinstance(value, float):
         return value if math.isfinite(value) and value >= 0 else None
