@@ -7,6 +7,8 @@ import io
 import json
 import subprocess
 import sys
+import tomllib
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -264,4 +266,6 @@ def test_runs_as_a_module_too() -> None:
         [sys.executable, "-m", MODULE, "--version"], capture_output=True, text=True, timeout=60, check=False
     )
     assert result.returncode == 0
-    assert result.stdout.strip() == "aimlapi-haystack 4.0.0"
+    # The installed version, which must be the one pyproject.toml declares (a stale install would show another).
+    declared = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())["project"]["version"]
+    assert result.stdout.strip() == f"aimlapi-haystack {declared}"

@@ -19,3 +19,10 @@ def test_a_huge_figure_beside_a_good_one_keeps_the_good_one():
 
 def test_headers_with_a_huge_figure_state_no_cost():
     assert cost_from_headers({"x-aimlapi-credits-used": str(10**400)}) is None
+
+
+def test_a_large_but_finite_credit_count_is_still_read():
+    assert cost_from_body({"meta": {"usage": {"credits_used": 2 * 10**300}}}) == {
+        "credits_used": 2 * 10**300,
+        "usd_spent": 1e294,
+    }
