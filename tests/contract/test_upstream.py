@@ -22,6 +22,7 @@ from pydantic import BaseModel
 
 from haystack_integrations.common.aimlapi import upstream
 from haystack_integrations.common.aimlapi.clients import AIMLAPIClient, AsyncAIMLAPIClient
+from haystack_integrations.common.aimlapi.sse import TRANSPORT_ERRORS
 from haystack_integrations.components.embedders.aimlapi import AIMLAPITextEmbedder
 from haystack_integrations.components.generators.aimlapi import AIMLAPIChatGenerator
 from tests.conftest import TEST_KEY
@@ -249,4 +250,4 @@ def test_a_stream_broken_below_the_sdk_is_a_stream_interruption(error: Exception
     assembler = StreamAssembler(ComponentInfo(type="AIMLAPIChatGenerator"), secrets=(TEST_KEY,))
     interrupted = assembler.interrupted(error)
     assert interrupted.reason == reason
-    assert isinstance(error, upstream.STREAM_CONNECTION_ERRORS)
+    assert isinstance(error, TRANSPORT_ERRORS)

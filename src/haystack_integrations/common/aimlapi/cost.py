@@ -20,7 +20,7 @@ CREDITS_USED_HEADER = "x-aimlapi-credits-used"
 USD_SPENT_HEADER = "x-aimlapi-usd-spent"
 
 
-def _amount(value: object) -> float | int | None:
+def cost_figure(value: object) -> float | int | None:
     """
     A cost figure as a number: numbers as they are, numeric strings parsed, anything else `None`. A negative,
     infinite or NaN figure is `None` too: summed into a run's total, it would make a budget unreachable.
@@ -64,14 +64,14 @@ def cost_from_body(body: Mapping[str, Any] | None) -> dict[str, Any] | None:
     usage = meta.get("usage") if isinstance(meta, Mapping) else None
     if not isinstance(usage, Mapping):
         return None
-    return _cost(_amount(usage.get("credits_used")), _amount(usage.get("usd_spent")))
+    return _cost(cost_figure(usage.get("credits_used")), cost_figure(usage.get("usd_spent")))
 
 
 def cost_from_headers(headers: Mapping[str, str] | None) -> dict[str, Any] | None:
     """The cost stated by a response's `x-aimlapi-credits-used` / `x-aimlapi-usd-spent` headers, or `None`."""
     if not headers:
         return None
-    return _cost(_amount(headers.get(CREDITS_USED_HEADER)), _amount(headers.get(USD_SPENT_HEADER)))
+    return _cost(cost_figure(headers.get(CREDITS_USED_HEADER)), cost_figure(headers.get(USD_SPENT_HEADER)))
 
 
 def cost_from_response(body: Mapping[str, Any] | None, headers: Mapping[str, str] | None) -> dict[str, Any] | None:
@@ -111,8 +111,8 @@ def usage_with_cost(usage: Mapping[str, Any] | None, cost: Mapping[str, Any] | N
     if not cost:
         return dict(usage) if usage is not None else None
     result = dict(usage) if usage is not None else {}
-    usd_spent = _amount(cost.get("usd_spent"))
-    credits_used = _amount(cost.get("credits_used"))
+    usd_spent = cost_figure(cost.get("usd_spent"))
+    credits_used = cost_figure(cost.get("credits_used"))
     if usd_spent is not None:
         result[USAGE_COST_KEY] = usd_spent
     if credits_used is not None:

@@ -19,7 +19,7 @@ from typing import Any
 
 from haystack import tracing
 
-from .cost import CREDITS_PER_USD, CallCost, _amount
+from .cost import CREDITS_PER_USD, CallCost, cost_figure
 
 CLIENT_REQUEST_ID_HEADER = "X-Client-Request-Id"
 """Request header with the caller's own id for a call; AI/ML API echoes it and lists it in its request logs."""
@@ -190,8 +190,8 @@ class CostTracker:
 def _call_cost(cost: Any, **details: Any) -> CallCost | None:
     if not cost:
         return None
-    credits_used = _amount(cost.get("credits_used"))
-    usd_spent = _amount(cost.get("usd_spent"))
+    credits_used = cost_figure(cost.get("credits_used"))
+    usd_spent = cost_figure(cost.get("usd_spent"))
     if credits_used is None and usd_spent is None:
         return None
     if usd_spent is None:

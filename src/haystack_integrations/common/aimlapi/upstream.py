@@ -34,12 +34,9 @@ import json
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-import httpx
 from haystack import logging
 from openai import (
-    APIConnectionError,
     APIStatusError,
-    APITimeoutError,
     AsyncOpenAI,
     OpenAI,
     pydantic_function_tool,
@@ -223,14 +220,6 @@ def parent_embedding_request(parent: Any, text: str) -> dict[str, Any]:
     """
     result: dict[str, Any] = parent._prepare_input(text=text)
     return result
-
-
-# --- what differs between the supported openai releases -----------------------------------------------------------
-# A connection that drops or times out in the middle of a stream reaches the caller as the SDK's APIConnectionError /
-# APITimeoutError in recent openai releases, but as httpx's own TransportError / TimeoutException in older ones
-# (openai 2.x and early 3.x, which haystack-ai 3.4.1 allows). Readers of a stream catch both.
-STREAM_TIMEOUT_ERRORS: tuple[type[Exception], ...] = (APITimeoutError, httpx.TimeoutException)
-STREAM_CONNECTION_ERRORS: tuple[type[Exception], ...] = (APIConnectionError, httpx.TransportError)
 
 
 # --- this package's own versions of private helpers ---------------------------------------------------------------

@@ -11,7 +11,7 @@ from haystack.components.agents.state import State
 from haystack.core.serialization import default_from_dict, default_to_dict
 from haystack.dataclasses import ChatMessage, ChatRole
 
-from haystack_integrations.common.aimlapi.cost import USAGE_COST_KEY, USAGE_CREDITS_KEY, _amount
+from haystack_integrations.common.aimlapi.cost import USAGE_COST_KEY, USAGE_CREDITS_KEY, cost_figure
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ def _reached(spent: float, limit: float) -> bool:
 def _reply_has_cost(message: ChatMessage) -> bool:
     usage = message.meta.get("usage")
     return isinstance(usage, dict) and (
-        _amount(usage.get(USAGE_COST_KEY)) is not None or _amount(usage.get(USAGE_CREDITS_KEY)) is not None
+        cost_figure(usage.get(USAGE_COST_KEY)) is not None or cost_figure(usage.get(USAGE_CREDITS_KEY)) is not None
     )
 
 
@@ -145,8 +145,8 @@ class AIMLAPICostBudgetHook:
         if self._check_missing_cost(state):
             return
         usage = state.data.get("token_usage") or {}
-        usd_spent = _amount(usage.get(USAGE_COST_KEY)) or 0.0
-        credits_used = _amount(usage.get(USAGE_CREDITS_KEY)) or 0
+        usd_spent = cost_figure(usage.get(USAGE_COST_KEY)) or 0.0
+        credits_used = cost_figure(usage.get(USAGE_CREDITS_KEY)) or 0
         over_usd = self.max_usd is not None and _reached(usd_spent, self.max_usd)
         over_credits = self.max_credits is not None and _reached(credits_used, self.max_credits)
         if not (over_usd or over_credits):

@@ -17,7 +17,12 @@ from openai import AsyncOpenAI, OpenAI
 from openai.resources.embeddings import AsyncEmbeddingsWithRawResponse, EmbeddingsWithRawResponse
 from pydantic import BaseModel
 
-from haystack_integrations.common.aimlapi import check_extra_headers, cost_from_response, error_message_from_body
+from haystack_integrations.common.aimlapi import (
+    DEFAULT_BASE_URL,
+    check_extra_headers,
+    cost_from_response,
+    error_message_from_body,
+)
 from haystack_integrations.common.aimlapi.errors import redact
 from haystack_integrations.common.aimlapi.tracking import request_id_options, response_ids
 
@@ -209,7 +214,7 @@ def decode_embedding(value: Any) -> list[float]:
 
 _NUMBER_TYPES = frozenset({float, int})
 # Where a body read without an HTTP response (a test's bytes) claims to come from, for the error's `request`.
-_PLACEHOLDER_REQUEST = httpx.Request("POST", "https://api.aimlapi.com/v1/embeddings")
+_PLACEHOLDER_REQUEST = httpx.Request("POST", f"{DEFAULT_BASE_URL}/embeddings")
 
 
 class _NotEmbeddingsError(Exception):
