@@ -3,8 +3,10 @@
 # SPDX-License-Identifier: Apache-2.0
 """SSE framing as servers really send it, read in pieces of any size."""
 
+import gzip
 import json
 import os
+import zlib
 from typing import Any
 
 import httpx
@@ -113,6 +115,8 @@ class _Response:
         self.pieces = pieces
         self.failure = failure
         self.request = httpx.Request("POST", "http://127.0.0.1/v1/chat/completions")
+        self.headers = httpx.Headers({"content-type": "text/event-stream"})
+        self.is_stream_consumed = False
 
     def iter_bytes(self) -> Any:
         yield from self.pieces
@@ -124,6 +128,10 @@ class _Response:
             yield piece
         if self.failure is not None:
             raise self.failure
+
+    # Bytes sent without a content encoding are the same raw or decoded.
+    iter_raw = iter_bytes
+    aiter_raw = aiter_bytes
 
 
 async def _collect_async(response: _Response) -> list[Any]:
@@ -157,6 +165,64 @@ async def test_transport_failures_become_the_sdks_own_errors(use_async, failure,
             for item in iter_stream_data(response):
                 received.append(item)
     assert received == [{"a": 1}]
+
+
+class _Pieces(httpx.SyncByteStream, httpx.AsyncByteStream):
+    def __init__(self, pieces: list[bytes]) -> None:
+        self.pieces = pieces
+
+    def __iter__(self) -> Any:
+        yield from self.pieces
+
+    async def __aiter__(self) -> Any:
+        for piece in self.pieces:
+            yield piece
+
+
+_EVENTS = b'data: {"a": 1}\n\n: ping\n\ndata: {"b": [2]}\n\ndata: [DONE]\n\n'
+
+
+@pytest.mark.parametrize("use_async", [False, True])
+@pytest.mark.parametrize(
+    ("encoding", "body"),
+    [
+        (None, _EVENTS),
+        ("identity", _EVENTS),
+        ("gzip", gzip.compress(_EVENTS)),
+        ("deflate", zlib.compress(_EVENTS)),
+    ],
+)
+async def test_a_stream_is_read_alike_with_or_without_a_content_encoding(use_async, encoding, body):
+    # Through a real httpx client, so that what decodes the body is httpx's own code: a compressed stream must be
+    # decompressed, and an uncompressed one read as it arrived.
+    headers = {"content-type": "text/event-stream", **({"content-encoding": encoding} if encoding else {})}
+    pieces = [body[i : i + 7] for i in range(0, len(body), 7)]
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers=headers, stream=_Pieces(pieces))
+
+    if use_async:
+        async with (
+            httpx.AsyncClient(transport=httpx.MockTransport(answer)) as client,
+            client.stream("POST", "http://127.0.0.1/v1/chat/completions") as response,
+        ):
+            items = [item async for item in aiter_stream_data(response)]
+    else:
+        with (
+            httpx.Client(transport=httpx.MockTransport(answer)) as client,
+            client.stream("POST", "http://127.0.0.1/v1/chat/completions") as response,
+        ):
+            items = list(iter_stream_data(response))
+    assert items == [{"a": 1}, {"b": [2]}]
+
+
+@pytest.mark.parametrize("use_async", [False, True])
+async def test_a_body_already_read_is_still_read(use_async):
+    # A response built with `content=` (as tests and some transports build them) is read before it is returned.
+    response = httpx.Response(200, headers={"content-type": "text/event-stream"}, content=_EVENTS)
+    assert response.is_stream_consumed
+    items = await _collect_async(response) if use_async else list(iter_stream_data(response))  # type: ignore[arg-type]
+    assert items == [{"a": 1}, {"b": [2]}]
 
 
 # --- property-based ---------------------------------------------------------------------------------------------
