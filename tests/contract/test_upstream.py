@@ -203,15 +203,23 @@ def test_warn_on_finish_reason_warns_for_cut_replies(caplog: pytest.LogCaptureFi
     assert "has been truncated due to the content filter" in messages[1]
 
 
-def test_invoke_streaming_callback_takes_sync_and_async_callbacks() -> None:
+def test_call_streaming_callback_takes_sync_and_async_callbacks() -> None:
     seen: list[str] = []
 
     async def async_callback(chunk: str) -> None:
         seen.append("async " + chunk)
 
-    asyncio.run(upstream.invoke_streaming_callback(seen.append, "a"))
-    asyncio.run(upstream.invoke_streaming_callback(async_callback, "b"))
-    assert seen == ["a", "async b"]
+    def returns_a_value(chunk: str) -> int:
+        seen.append("value " + chunk)
+        return 1
+
+    assert upstream.call_streaming_callback(seen.append, "a") is None
+    assert upstream.call_streaming_callback(returns_a_value, "b") is None  # a plain callback's result is not awaited
+    pending = upstream.call_streaming_callback(async_callback, "c")
+    assert seen == ["a", "value b"]  # the coroutine has not run yet
+    assert pending is not None
+    asyncio.run(pending)  # type: ignore[arg-type]
+    assert seen == ["a", "value b", "async c"]
 
 
 def test_serialize_object_gives_plain_data() -> None:

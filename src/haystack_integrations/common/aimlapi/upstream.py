@@ -258,16 +258,23 @@ def warn_on_finish_reason(meta: Mapping[str, Any]) -> None:
         )
 
 
-async def invoke_streaming_callback(callback: Callable[[Any], Awaitable[None] | None], chunk: Any) -> None:
+def call_streaming_callback(callback: Callable[[Any], Awaitable[None] | None], chunk: Any) -> Awaitable[None] | None:
     """
-    Call a streaming callback from async code, whether it is a plain function or a coroutine function.
+    Call a streaming callback from async code, whether it is a plain function or a coroutine function, and return
+    what is left to await: the coroutine of an async callback, `None` for a plain one. Not a coroutine itself, so
+    that a stream of thousands of chunks does not build a coroutine for each chunk only to call a plain callback:
+
+    ```python
+    pending = call_streaming_callback(callback, chunk)
+    if pending is not None:
+        await pending
+    ```
 
     :param callback: The callback.
     :param chunk: The `StreamingChunk` to pass to it.
     """
     result = callback(chunk)
-    if inspect.isawaitable(result):
-        await result
+    return result if result is not None and inspect.isawaitable(result) else None
 
 
 def serialize_object(value: Any) -> Any:

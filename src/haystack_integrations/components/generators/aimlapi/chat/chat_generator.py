@@ -55,7 +55,7 @@ from haystack_integrations.common.aimlapi.tracking import (
     client_request_id,
     record_call,
 )
-from haystack_integrations.common.aimlapi.upstream import invoke_streaming_callback as _invoke_streaming_callback
+from haystack_integrations.common.aimlapi.upstream import call_streaming_callback as _call_streaming_callback
 from haystack_integrations.common.aimlapi.upstream import parent_chat_request
 from haystack_integrations.common.aimlapi.upstream import strict_json_schema as to_strict_json_schema
 from haystack_integrations.common.aimlapi.upstream import warn_on_finish_reason as _check_finish_reason
@@ -778,7 +778,9 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
     ) -> None:
         async for chunk in _read_chunks_async(source, assembler):
             for streaming_chunk in assembler.add(chunk):
-                await _invoke_streaming_callback(callback, streaming_chunk)
+                pending = _call_streaming_callback(callback, streaming_chunk)
+                if pending is not None:
+                    await pending
 
     def _call(
         self,
