@@ -79,10 +79,13 @@ def test_quick_run_writes_results_json_and_markdown(tmp_path: Path) -> None:
         "plain",
         "plain",
         "plain_async",
+        "plain_async",
         "stream",
         "stream",
         "stream_async",
+        "stream_async",
         "paced",
+        "reasoning_tools",
         "reasoning_tools",
         "concurrent",
         "ttft",
@@ -90,6 +93,20 @@ def test_quick_run_writes_results_json_and_markdown(tmp_path: Path) -> None:
         "import",
     ]
     assert all(isinstance(target["met"], bool) and isinstance(target["value"], float) for target in targets)
+    # A gap is the async (or reasoning) median ratio less its counterpart's, both from this run.
+    ratios = {
+        name: workloads[name]["summary"]["ratios"]["aimlapi"]["cpu_ms"]["median"]
+        for name in ("plain", "plain_async", "stream", "stream_async", "reasoning_tools")
+    }
+    gaps = {target["workload"]: target["value"] for target in targets if target["comparison"] == "gap"}
+    assert gaps == pytest.approx(
+        {
+            "plain_async": ratios["plain_async"] - ratios["plain"],
+            "stream_async": ratios["stream_async"] - ratios["stream"],
+            "reasoning_tools": ratios["reasoning_tools"] - ratios["stream"],
+        },
+        abs=1e-5,
+    )
     # The embedder benchmark is folded in when benchmarks/embedders.py exists, and says why when it is skipped.
     assert "error" not in report["embedders"], report["embedders"]
     assert "skipped" in report["embedders"] or report["embedders"]["results"]
