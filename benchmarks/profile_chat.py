@@ -48,7 +48,7 @@ from chat import (  # noqa: E402
 from servers import LLMockServer, ReasoningStreamServer  # noqa: E402
 
 # The parts of the stack a breakdown sums functions' own CPU time into: the first pattern matching a function's file
-# (or, for built-ins, its name) wins; what matches none is "other".
+# (or, for built-ins, whose file is "~", its name) wins; a function matching none is charged to its callers.
 PARTS = (
     (
         "HTTP stack (httpx, httpcore, h11, sockets, event loop)",
@@ -89,7 +89,8 @@ def _breakdown(stats: pstats.Stats, chunks: int) -> str:
         if key in memo:
             return memo[key]
         filename, _line, function = key
-        part = next((name for name, pattern in compiled if pattern.search(f"{filename} {function}")), None)
+        where = function if filename == "~" else filename
+        part = next((name for name, pattern in compiled if pattern.search(where)), None)
         result: dict[str, float] = {}
         if part is not None:
             result = {part: 1.0}
