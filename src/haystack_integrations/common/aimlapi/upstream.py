@@ -265,9 +265,23 @@ def call_streaming_callback(callback: Callable[[Any], Awaitable[None] | None], c
     that a stream of thousands of chunks does not build a coroutine for each chunk only to call a plain callback:
 
     ```python
-    pending = call_streaming_callback(callback, chunk)
-    if pending is not None:
-        await pending
+    import asyncio
+
+    from haystack_integrations.common.aimlapi.upstream import call_streaming_callback
+
+
+    async def show(chunk: str) -> None:
+        print("async callback:", chunk)
+
+
+    async def stream() -> None:
+        for callback in (print, show):
+            pending = call_streaming_callback(callback, "a chunk")  # a plain callback has run already
+            if pending is not None:
+                await pending
+
+
+    asyncio.run(stream())
     ```
 
     :param callback: The callback.
