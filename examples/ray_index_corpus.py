@@ -4,7 +4,7 @@
 """
 Embed a Parquet corpus with Ray Data and AI/ML API, write the vectors to Parquet, and load them into a document store.
 
-    pip install "aimlapi-haystack[ray]"
+    pip install ".[ray]"                  # in a clone; once 4.1 is on PyPI: pip install "aimlapi-haystack[ray]>=4.1"
     export AIMLAPI_API_KEY=...            # https://aimlapi.com/app/keys
     python examples/ray_index_corpus.py chunks.parquet --output embedded/ [--text-column text] [--actors 4]
     python examples/ray_index_corpus.py --demo 200 --output embedded/      # writes and embeds a small corpus

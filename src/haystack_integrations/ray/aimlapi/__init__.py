@@ -6,7 +6,7 @@ AI/ML API's components in Ray Data: callables for `Dataset.map_batches` that wra
 `AIMLAPIChatGenerator`, and one adaptive limit on the requests in flight across the cluster.
 
 Importing this package does not import Ray: the callables work on any pandas, numpy or pyarrow batch, and only
-`ClusterLimiter` needs Ray (`pip install "aimlapi-haystack[ray]"`).
+`ClusterLimiter` needs Ray (`pip install "aimlapi-haystack[ray]>=4.1"`).
 """
 
 from .chat import AIMLAPIChatCallable

@@ -95,5 +95,6 @@ def _import_ray() -> Any:
     try:
         import ray  # noqa: PLC0415  # Ray is an optional extra, imported only when a cluster limiter is used
     except ImportError as error:
-        raise ImportError('ClusterLimiter needs Ray. Install it with: pip install "aimlapi-haystack[ray]"') from error
+        message = 'ClusterLimiter needs Ray. Install it with: pip install "aimlapi-haystack[ray]>=4.1"'
+        raise ImportError(message) from error
     return ray
