@@ -18,7 +18,14 @@ from openai import APIStatusError, AsyncOpenAI, OpenAI
 from .cost import cost_from_body, cost_from_headers
 from .errors import describe_status_error, redact, redact_body
 from .explained_errors import AsyncExplainedErrors, ExplainedErrors
-from .settings import merge_headers, resolve_api_key, resolve_max_retries, resolve_timeout, validate_base_url
+from .settings import (
+    merge_headers,
+    resolve_api_key,
+    resolve_max_retries,
+    resolve_timeout,
+    validate_base_url,
+    warn_if_openai_key,
+)
 from .upstream import HookedAsyncOpenAI, HookedOpenAI, replace_error_text
 
 
@@ -117,8 +124,10 @@ def client_options(
     Raises `ValueError` for a missing key, a URL without a scheme, or a timeout or retry count that makes no sense,
     so that a misconfigured component fails when its client is built rather than on its first request.
     """
+    key = resolve_api_key(api_key)
+    warn_if_openai_key(api_key, api_base_url)
     return {
-        "api_key": resolve_api_key(api_key),
+        "api_key": key,
         "base_url": validate_base_url(api_base_url),
         "timeout": resolve_timeout(timeout),
         "max_retries": resolve_max_retries(max_retries),

@@ -113,6 +113,42 @@ def resolve_max_retries(max_retries: int | None) -> int:
     return value
 
 
+# The variables whose keys were already warned about, so that each is named once per process, not once per client.
+_WARNED_FOREIGN_KEYS: set[str] = set()
+_OPENAI_KEY_ENV = "OPENAI_API_KEY"
+
+
+def warn_if_openai_key(api_key: Secret, api_base_url: str) -> None:
+    """
+    Warn, once per process, when the key is read from `OPENAI_API_KEY` alone and goes to AI/ML API.
+
+    That is what a pipeline saved by Haystack's OpenAI components carries once its `type:` is changed to ours: the
+    `api_key` still names `OPENAI_API_KEY`. If that variable holds an OpenAI key, the key would be sent to another
+    service (which refuses it); a user who keeps an AI/ML API key there on purpose can ignore the warning, or name
+    it in `AIMLAPI_API_KEY` instead.
+
+    :param api_key: The component's key.
+    :param api_base_url: Where its requests go.
+    """
+    if not isinstance(api_key, Secret) or api_key.type is not SecretType.ENV_VAR:
+        return
+    if (api_key.to_dict().get("env_vars") or []) != [_OPENAI_KEY_ENV]:
+        return
+    if urlsplit(api_base_url).hostname != urlsplit(DEFAULT_BASE_URL).hostname:
+        return  # a gateway or proxy of the user's own: its keys are its business
+    if _OPENAI_KEY_ENV in _WARNED_FOREIGN_KEYS:
+        return
+    _WARNED_FOREIGN_KEYS.add(_OPENAI_KEY_ENV)
+    logger.warning(
+        "api_key is read from {env_var}, and will be sent to AI/ML API at {url}. A pipeline saved by Haystack's "
+        "OpenAI components keeps that reference when only its type is changed; if {env_var} holds an OpenAI key, "
+        "AI/ML API refuses it. Use api_key=Secret.from_env_var('{own_env_var}') (in YAML: env_vars: [{own_env_var}]).",
+        env_var=_OPENAI_KEY_ENV,
+        url=redact_url_userinfo(api_base_url),
+        own_env_var=API_KEY_ENV,
+    )
+
+
 def resolve_api_key(api_key: Secret) -> str:
     """The key's value, or a `ValueError` that says where the component looked for it."""
     if not isinstance(api_key, Secret):
