@@ -165,6 +165,19 @@ def test_a_404_on_a_versioned_base_url_gets_no_hint(fake_api: FakeAIMLAPI) -> No
     with pytest.raises(openai.NotFoundError) as caught:
         AIMLAPIChatGenerator(api_base_url=fake_api.url, max_retries=0).run(HI)
     assert "no version in its path" not in caught.value.message
+    # It names the request instead, so that a server that serves chat but not (say) OCR says which call it lacked.
+    assert caught.value.message.endswith(f"The request was POST {fake_api.url}/chat/completions.")
+
+
+def test_a_404_names_the_endpoint_without_credentials_or_query(fake_api: FakeAIMLAPI) -> None:
+    with_password = fake_api.url.replace("http://", "http://user:hunter2@")
+    client = AIMLAPIChatGenerator(api_base_url=fake_api.url, max_retries=0)
+    client.warm_up()
+    assert client.client is not None
+    with pytest.raises(openai.NotFoundError) as caught:
+        client.client.get(f"{with_password}/nowhere?key=hunter2", cast_to=httpx.Response)
+    assert caught.value.message.endswith(f"The request was GET http://***@127.0.0.1:{fake_api.port}/v1/nowhere.")
+    assert "hunter2" not in caught.value.message
 
 
 @pytest.mark.parametrize(

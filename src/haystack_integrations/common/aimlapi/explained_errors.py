@@ -124,6 +124,16 @@ def not_found_hint(base_url: str) -> str | None:
     )
 
 
+def _endpoint_named(error: NotFoundError) -> str | None:
+    """The sentence naming the request that met a 404 (method and URL, without credentials or query)."""
+    request = getattr(error, "request", None)
+    url = getattr(request, "url", None)
+    if url is None:
+        return None
+    parts = urlsplit(redact_url_userinfo(str(url)))
+    return f"The request was {request.method} {parts.scheme}://{parts.netloc}{parts.path}."  # type: ignore[union-attr]
+
+
 def explain_request_error(error: OpenAIError, *, base_url: str, max_retries: int, timeout: object) -> None:
     """
     Rewrites the text of a connection error or a 404 in place to say what to fix; the exception keeps its type.
@@ -136,7 +146,9 @@ def explain_request_error(error: OpenAIError, *, base_url: str, max_retries: int
     if isinstance(error, APIConnectionError):
         text = connection_error_text(error, base_url=base_url, max_retries=max_retries, timeout=timeout)
     elif isinstance(error, NotFoundError):
-        hint = not_found_hint(base_url)
+        # Which endpoint was missing: a server other than AI/ML API (a mock, a proxy) may serve chat but not OCR,
+        # speech or billing, and "404 - Not Found" alone does not say which request met it.
+        hint = not_found_hint(base_url) or _endpoint_named(error)
         if hint is None or hint in error.message:
             return
         separator = " " if error.message.rstrip().endswith((".", "!", "?")) else ". "
