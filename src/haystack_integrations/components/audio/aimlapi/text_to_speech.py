@@ -13,7 +13,7 @@ from haystack.dataclasses import ByteStream
 from haystack.utils import Secret, deserialize_secrets_inplace
 from haystack.utils.http_client import init_http_client
 
-from haystack_integrations.common.aimlapi import AIMLAPIClientsMixin, check_api_key, default_api_key, resolve_base_url
+from haystack_integrations.common.aimlapi import AIMLAPIClientsMixin, check_api_key, default_api_key
 from haystack_integrations.common.aimlapi.clients import AIMLAPIClient, AsyncAIMLAPIClient
 from haystack_integrations.common.aimlapi.cost import COST_META_KEY, cost_from_headers, usage_with_cost
 from haystack_integrations.common.aimlapi.downloads import download, download_async
@@ -127,13 +127,13 @@ class AIMLAPITextToSpeech(AIMLAPIClientsMixin):
         self.generation_kwargs = generation_kwargs
         self.download_timeout = download_timeout
         self.max_download_bytes = max_download_bytes
-        self.api_base_url = resolve_base_url(api_base_url)
-        self.timeout = timeout
-        self.max_retries = max_retries
-        self.extra_headers = extra_headers
-        self.http_client_kwargs = http_client_kwargs
-        self.client: Any = None
-        self.async_client: Any = None
+        self._store_connection_settings(
+            api_base_url=api_base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            http_client_kwargs=http_client_kwargs,
+        )
         # The httpx client under each `openai` client this component built; downloads go through it (same pool,
         # proxies, test transport) but without the key, which the `openai` client adds per request.
         self._download_clients: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
@@ -180,11 +180,7 @@ class AIMLAPITextToSpeech(AIMLAPIClientsMixin):
             generation_kwargs=self.generation_kwargs,
             download_timeout=self.download_timeout,
             max_download_bytes=self.max_download_bytes,
-            api_base_url=self.api_base_url,
-            timeout=self.timeout,
-            max_retries=self.max_retries,
-            extra_headers=self.extra_headers,
-            http_client_kwargs=self.http_client_kwargs,
+            **self._connection_init_parameters(),
         )
 
     @classmethod
