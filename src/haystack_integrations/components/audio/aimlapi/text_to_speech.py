@@ -254,6 +254,43 @@ class AIMLAPITextToSpeech(AIMLAPIClientsMixin):
         meta = self._meta(response, answer, mime_type, len(data))
         return {"audio": ByteStream(data=data, mime_type=mime_type, meta={"url": meta.get("audio_url")}), "meta": meta}
 
+    # `run` and `run_async` differ only in how they send, download and close; what they make of the answers is here.
+
+    def _read_response(self, response: httpx.Response, fields: Mapping[str, Any]) -> dict[str, Any] | SpeechAnswer:
+        """
+        The result when the response holds the audio itself (raw bytes, or a `data:` URL in the JSON), else the
+        JSON answer whose audio URL is still to be downloaded.
+        """
+        if not _is_json(response):
+            return self._bytes_answer(response, fields)
+        answer = read_speech_answer(response_json(response, "text-to-speech"))
+        if is_data_url(answer.url):
+            data, declared = decode_data_url(answer.url, MediaResponseError, "audio")
+            return self._finish(response, answer, data, declared, fields)
+        return answer
+
+    def _download_settings(self, client: Any) -> dict[str, Any]:
+        """The keyword arguments of `download` / `download_async` for the audio URL of an answer `client` got."""
+        return {
+            "timeout": self.download_timeout,
+            "max_bytes": self.max_download_bytes,
+            "max_retries": client.max_retries,
+            "error_type": AudioDownloadError,
+            "what": "audio",
+        }
+
+    def _finish_download(
+        self,
+        response: httpx.Response,
+        answer: SpeechAnswer,
+        data: bytes,
+        declared: str | None,
+        fields: Mapping[str, Any],
+    ) -> dict[str, Any]:
+        """The result for audio downloaded from the answer's URL; refuses a download that is not audio."""
+        declared = _downloaded_audio_type(answer.url, data, declared)
+        return self._finish(response, answer, data, declared, fields)
+
     @component.output_types(audio=ByteStream, meta=dict[str, Any])
     def run(
         self, text: str, voice: str | None = None, generation_kwargs: dict[str, Any] | None = None
@@ -278,30 +315,18 @@ class AIMLAPITextToSpeech(AIMLAPIClientsMixin):
         fields = self._prepare(text, voice, generation_kwargs)
         client = self._client_for_call()
         response = client.post(TTS_PATH, body=fields, cast_to=httpx.Response)
-        if not _is_json(response):
-            return self._bytes_answer(response, fields)
-        answer = read_speech_answer(response_json(response, "text-to-speech"))
-        if is_data_url(answer.url):
-            data, declared = decode_data_url(answer.url, MediaResponseError, "audio")
-            return self._finish(response, answer, data, declared, fields)
+        outcome = self._read_response(response, fields)
+        if not isinstance(outcome, SpeechAnswer):
+            return outcome
         http_client = self._download_clients.get(client)
         owned = http_client is None
         http_client = http_client or httpx.Client()
         try:
-            data, declared = download(
-                http_client,
-                answer.url,
-                timeout=self.download_timeout,
-                max_bytes=self.max_download_bytes,
-                max_retries=client.max_retries,
-                error_type=AudioDownloadError,
-                what="audio",
-            )
-            declared = _downloaded_audio_type(answer.url, data, declared)
+            data, declared = download(http_client, outcome.url, **self._download_settings(client))
         finally:
             if owned:
                 http_client.close()
-        return self._finish(response, answer, data, declared, fields)
+        return self._finish_download(response, outcome, data, declared, fields)
 
     @component.output_types(audio=ByteStream, meta=dict[str, Any])
     async def run_async(
@@ -318,31 +343,19 @@ class AIMLAPITextToSpeech(AIMLAPIClientsMixin):
         fields = self._prepare(text, voice, generation_kwargs)
         client = await self._async_client_for_call()
         response = await client.post(TTS_PATH, body=fields, cast_to=httpx.Response)
-        if not _is_json(response):
-            return self._bytes_answer(response, fields)
-        answer = read_speech_answer(response_json(response, "text-to-speech"))
-        if is_data_url(answer.url):
-            data, declared = decode_data_url(answer.url, MediaResponseError, "audio")
-            return self._finish(response, answer, data, declared, fields)
+        outcome = self._read_response(response, fields)
+        if not isinstance(outcome, SpeechAnswer):
+            return outcome
         http_client = self._download_clients.get(client)
         owned = http_client is None
         http_client = http_client or httpx.AsyncClient()
         try:
-            data, declared = await download_async(
-                http_client,
-                answer.url,
-                timeout=self.download_timeout,
-                max_bytes=self.max_download_bytes,
-                max_retries=client.max_retries,
-                error_type=AudioDownloadError,
-                what="audio",
-            )
-            declared = _downloaded_audio_type(answer.url, data, declared)
+            data, declared = await download_async(http_client, outcome.url, **self._download_settings(client))
         finally:
             if owned:
                 with contextlib.suppress(Exception):
                     await http_client.aclose()
-        return self._finish(response, answer, data, declared, fields)
+        return self._finish_download(response, outcome, data, declared, fields)
 
 
 def _downloaded_audio_type(url: str, data: bytes, declared: str | None) -> str:
