@@ -1,8 +1,13 @@
 # SPDX-FileCopyrightText: 2026-present The aimlapi-haystack authors
 #
 # SPDX-License-Identifier: Apache-2.0
-"""Every component takes, saves and restores the same connection settings, and its client is built from them."""
+"""
+Every component takes, saves and restores the same connection settings, builds its client from them, and builds it
+once however many threads warm it up.
+"""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -116,3 +121,20 @@ def test_a_new_component_has_no_client_until_warm_up(component_class: type) -> N
 
     assert component.client is None
     assert component.async_client is None
+
+
+@pytest.mark.parametrize("component_class", COMPONENTS, ids=IDS)
+def test_threads_warming_up_one_component_share_one_client(component_class: type) -> None:
+    component = component_class()
+    barrier = threading.Barrier(8)
+
+    def warm() -> int:
+        barrier.wait()
+        component.warm_up()
+        return id(component.client)
+
+    with ThreadPoolExecutor(8) as pool:
+        client_ids = list(pool.map(lambda _: warm(), range(8)))
+    assert len(client_ids) == 8
+    assert len(set(client_ids)) == 1
+    assert component.client is not None
