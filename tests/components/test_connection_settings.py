@@ -138,3 +138,16 @@ def test_threads_warming_up_one_component_share_one_client(component_class: type
     assert len(client_ids) == 8
     assert len(set(client_ids)) == 1
     assert component.client is not None
+
+
+@pytest.mark.parametrize("component_class", COMPONENTS, ids=IDS)
+def test_repr_names_the_component_and_never_the_key(component_class: type) -> None:
+    # Haystack's @component gives every component the same repr (its class, inputs and outputs).
+    component = component_class(api_key=Secret.from_token("sk-in-repr"), **CONNECTION)
+    component.warm_up()
+
+    shown = repr(component)
+
+    assert component_class.__name__ in shown and "Inputs:" in shown
+    assert "sk-in-repr" not in shown
+    component.client.close()

@@ -151,9 +151,6 @@ class AIMLAPITextToSpeech(AIMLAPIClientsMixin):
         """The model family whose request conventions this component follows."""
         return infer_tts_family(self.model)
 
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(model={self.model!r}, voice={self.voice!r}, api_base_url={self.api_base_url!r})"
-
     def _make_client(self, options: Mapping[str, Any]) -> AIMLAPIClient:
         http_client = init_http_client(self.http_client_kwargs, async_client=False) or httpx.Client()
         client = AIMLAPIClient(http_client=http_client, **options)  # type: ignore[arg-type]

@@ -174,9 +174,6 @@ class AIMLAPITranscriber(AIMLAPIClientsMixin):
         """The model family whose request conventions this transcriber follows."""
         return infer_stt_family(self.model)
 
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(model={self.model!r}, api_base_url={self.api_base_url!r})"
-
     def to_dict(self) -> dict[str, Any]:
         """
         Serializes the component. The key is stored as a reference to its environment variable, never its value.
