@@ -276,18 +276,6 @@ class AIMLAPITextToSpeech(AIMLAPIClientsMixin):
             "what": "audio",
         }
 
-    def _finish_download(
-        self,
-        response: httpx.Response,
-        answer: SpeechAnswer,
-        data: bytes,
-        declared: str | None,
-        fields: Mapping[str, Any],
-    ) -> dict[str, Any]:
-        """The result for audio downloaded from the answer's URL; refuses a download that is not audio."""
-        declared = _downloaded_audio_type(answer.url, data, declared)
-        return self._finish(response, answer, data, declared, fields)
-
     @component.output_types(audio=ByteStream, meta=dict[str, Any])
     def run(
         self, text: str, voice: str | None = None, generation_kwargs: dict[str, Any] | None = None
@@ -323,7 +311,8 @@ class AIMLAPITextToSpeech(AIMLAPIClientsMixin):
         finally:
             if owned:
                 http_client.close()
-        return self._finish_download(response, outcome, data, declared, fields)
+        declared = _downloaded_audio_type(outcome.url, data, declared)
+        return self._finish(response, outcome, data, declared, fields)
 
     @component.output_types(audio=ByteStream, meta=dict[str, Any])
     async def run_async(
@@ -352,7 +341,8 @@ class AIMLAPITextToSpeech(AIMLAPIClientsMixin):
             if owned:
                 with contextlib.suppress(Exception):
                     await http_client.aclose()
-        return self._finish_download(response, outcome, data, declared, fields)
+        declared = _downloaded_audio_type(outcome.url, data, declared)
+        return self._finish(response, outcome, data, declared, fields)
 
 
 def _downloaded_audio_type(url: str, data: bytes, declared: str | None) -> str:
