@@ -463,25 +463,6 @@ def test_copies_work_before_and_after_warm_up(clone):
     assert len(api.requests) == 2
 
 
-def test_threads_share_one_client():
-    embedder = AIMLAPIDocumentEmbedder()
-    barrier = threading.Barrier(8)
-    clients = []
-
-    def warm() -> None:
-        barrier.wait()
-        embedder.warm_up()
-        clients.append(embedder.client)
-
-    threads = [threading.Thread(target=warm) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert len({id(client) for client in clients}) == 1
-    assert len(clients) == 8
-
-
 def test_concurrent_runs_on_one_instance(make_document_embedder):
     api = EmbeddingsAPI()
     embedder = make_document_embedder(api, batch_size=1, max_concurrency=2)

@@ -6,7 +6,6 @@
 import copy
 import json
 import pickle
-import threading
 
 import openai
 import pytest
@@ -316,25 +315,6 @@ def test_copies_work_before_and_after_warm_up(clone):
         copied.http_client_kwargs = {"transport": api.transport()}
         assert copied.run("hello")["embedding"] == vector_for("hello")
     assert len(api.requests) == 2
-
-
-def test_threads_share_one_client():
-    embedder = AIMLAPITextEmbedder()
-    barrier = threading.Barrier(8)
-    clients = []
-
-    def warm() -> None:
-        barrier.wait()
-        embedder.warm_up()
-        clients.append(embedder.client)
-
-    threads = [threading.Thread(target=warm) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert len(clients) == 8
-    assert len({id(client) for client in clients}) == 1
 
 
 def test_close_releases_the_client(make_text_embedder):

@@ -21,6 +21,7 @@ from .explained_errors import AsyncExplainedErrors, ExplainedErrors
 from .settings import (
     merge_headers,
     resolve_api_key,
+    resolve_base_url,
     resolve_max_retries,
     resolve_timeout,
     validate_base_url,
@@ -164,9 +165,11 @@ class AIMLAPIClientsMixin:
       opened them, and reusing them from a later loop (a second `asyncio.run`) fails with "Event loop is closed".
     - Copies and pickles (`Agent.clone()`, multiprocessing) drop the clients and build their own on first use.
 
-    Components set `api_key`, `api_base_url`, `timeout`, `max_retries`, `extra_headers` and `http_client_kwargs`, and
-    `client = async_client = None`, in `__init__`. `_make_client` / `_make_async_client` are the hooks for a component
-    that needs more than the default client; `_transient_attributes` names what a copy must not carry.
+    Components set `api_key` in `__init__` and store the other connection settings with
+    `_store_connection_settings`; `_connection_init_parameters` gives them back, as `to_dict` writes them.
+    (Components that subclass a Haystack OpenAI component let the parent store and serialize them instead.)
+    `_make_client` / `_make_async_client` are the hooks for a component that needs more than the default client;
+    `_transient_attributes` names what a copy must not carry.
     """
 
     api_key: Secret
@@ -179,6 +182,37 @@ class AIMLAPIClientsMixin:
     async_client: Any
 
     _transient_attributes: tuple[str, ...] = ("client", "async_client", "_async_clients", "_own_async_clients")
+
+    def _store_connection_settings(
+        self,
+        *,
+        api_base_url: str | None,
+        timeout: float | None,
+        max_retries: int | None,
+        extra_headers: dict[str, Any] | None,
+        http_client_kwargs: dict[str, Any] | None,
+    ) -> None:
+        """
+        Keeps the connection settings as the user passed them, but the base URL resolved, so that `to_dict` records
+        the URL in use; nothing is checked or built until warm-up.
+        """
+        self.api_base_url = resolve_base_url(api_base_url)
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.extra_headers = extra_headers
+        self.http_client_kwargs = http_client_kwargs
+        self.client = None
+        self.async_client = None
+
+    def _connection_init_parameters(self) -> dict[str, Any]:
+        """The connection settings as `to_dict` writes them, after the component's own parameters."""
+        return {
+            "api_base_url": self.api_base_url,
+            "timeout": self.timeout,
+            "max_retries": self.max_retries,
+            "extra_headers": self.extra_headers,
+            "http_client_kwargs": self.http_client_kwargs,
+        }
 
     def _client_kwargs(self) -> dict[str, Any]:
         if self.api_base_url is None:

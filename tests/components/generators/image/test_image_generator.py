@@ -5,7 +5,6 @@
 
 import copy
 import pickle
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -151,21 +150,6 @@ def test_runs_in_a_pipeline() -> None:
     assert api.body() == {"model": "dall-e-3", "prompt": "a red square", "size": "1024x1024"}
     assert result["images"]["images"][0].base64_image == RED_PNG_B64
     assert result["images"]["meta"]["image_count"] == 1
-
-
-def test_warm_up_from_many_threads_builds_one_client() -> None:
-    component = AIMLAPIImageGenerator()
-    barrier = threading.Barrier(8)
-
-    def warm() -> int:
-        barrier.wait()
-        component.warm_up()
-        return id(component.client)
-
-    with ThreadPoolExecutor(8) as pool:
-        ids = set(pool.map(lambda _: warm(), range(8)))
-    assert len(ids) == 1
-    assert component.client is not None
 
 
 def test_concurrent_runs_share_one_instance() -> None:

@@ -13,7 +13,7 @@ from haystack.dataclasses import ByteStream
 from haystack.utils import Secret, deserialize_secrets_inplace
 from haystack.utils.http_client import init_http_client
 
-from haystack_integrations.common.aimlapi import AIMLAPIClientsMixin, check_api_key, default_api_key, resolve_base_url
+from haystack_integrations.common.aimlapi import AIMLAPIClientsMixin, check_api_key, default_api_key
 from haystack_integrations.common.aimlapi.clients import AIMLAPIClient, AsyncAIMLAPIClient
 from haystack_integrations.common.aimlapi.cost import COST_META_KEY, cost_from_headers, usage_with_cost
 from haystack_integrations.common.aimlapi.downloads import download, download_async
@@ -127,13 +127,13 @@ class AIMLAPITextToSpeech(AIMLAPIClientsMixin):
         self.generation_kwargs = generation_kwargs
         self.download_timeout = download_timeout
         self.max_download_bytes = max_download_bytes
-        self.api_base_url = resolve_base_url(api_base_url)
-        self.timeout = timeout
-        self.max_retries = max_retries
-        self.extra_headers = extra_headers
-        self.http_client_kwargs = http_client_kwargs
-        self.client: Any = None
-        self.async_client: Any = None
+        self._store_connection_settings(
+            api_base_url=api_base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            http_client_kwargs=http_client_kwargs,
+        )
         # The httpx client under each `openai` client this component built; downloads go through it (same pool,
         # proxies, test transport) but without the key, which the `openai` client adds per request.
         self._download_clients: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
@@ -150,9 +150,6 @@ class AIMLAPITextToSpeech(AIMLAPIClientsMixin):
     def family(self) -> TtsFamily:
         """The model family whose request conventions this component follows."""
         return infer_tts_family(self.model)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(model={self.model!r}, voice={self.voice!r}, api_base_url={self.api_base_url!r})"
 
     def _make_client(self, options: Mapping[str, Any]) -> AIMLAPIClient:
         http_client = init_http_client(self.http_client_kwargs, async_client=False) or httpx.Client()
@@ -180,11 +177,7 @@ class AIMLAPITextToSpeech(AIMLAPIClientsMixin):
             generation_kwargs=self.generation_kwargs,
             download_timeout=self.download_timeout,
             max_download_bytes=self.max_download_bytes,
-            api_base_url=self.api_base_url,
-            timeout=self.timeout,
-            max_retries=self.max_retries,
-            extra_headers=self.extra_headers,
-            http_client_kwargs=self.http_client_kwargs,
+            **self._connection_init_parameters(),
         )
 
     @classmethod
@@ -258,6 +251,31 @@ class AIMLAPITextToSpeech(AIMLAPIClientsMixin):
         meta = self._meta(response, answer, mime_type, len(data))
         return {"audio": ByteStream(data=data, mime_type=mime_type, meta={"url": meta.get("audio_url")}), "meta": meta}
 
+    # `run` and `run_async` differ only in how they send, download and close; what they make of the answers is here.
+
+    def _read_response(self, response: httpx.Response, fields: Mapping[str, Any]) -> dict[str, Any] | SpeechAnswer:
+        """
+        The result when the response holds the audio itself (raw bytes, or a `data:` URL in the JSON), else the
+        JSON answer whose audio URL is still to be downloaded.
+        """
+        if not _is_json(response):
+            return self._bytes_answer(response, fields)
+        answer = read_speech_answer(response_json(response, "text-to-speech"))
+        if is_data_url(answer.url):
+            data, declared = decode_data_url(answer.url, MediaResponseError, "audio")
+            return self._finish(response, answer, data, declared, fields)
+        return answer
+
+    def _download_settings(self, client: Any) -> dict[str, Any]:
+        """The keyword arguments of `download` / `download_async` for the audio URL of an answer `client` got."""
+        return {
+            "timeout": self.download_timeout,
+            "max_bytes": self.max_download_bytes,
+            "max_retries": client.max_retries,
+            "error_type": AudioDownloadError,
+            "what": "audio",
+        }
+
     @component.output_types(audio=ByteStream, meta=dict[str, Any])
     def run(
         self, text: str, voice: str | None = None, generation_kwargs: dict[str, Any] | None = None
@@ -282,30 +300,19 @@ class AIMLAPITextToSpeech(AIMLAPIClientsMixin):
         fields = self._prepare(text, voice, generation_kwargs)
         client = self._client_for_call()
         response = client.post(TTS_PATH, body=fields, cast_to=httpx.Response)
-        if not _is_json(response):
-            return self._bytes_answer(response, fields)
-        answer = read_speech_answer(response_json(response, "text-to-speech"))
-        if is_data_url(answer.url):
-            data, declared = decode_data_url(answer.url, MediaResponseError, "audio")
-            return self._finish(response, answer, data, declared, fields)
+        outcome = self._read_response(response, fields)
+        if not isinstance(outcome, SpeechAnswer):
+            return outcome
         http_client = self._download_clients.get(client)
         owned = http_client is None
         http_client = http_client or httpx.Client()
         try:
-            data, declared = download(
-                http_client,
-                answer.url,
-                timeout=self.download_timeout,
-                max_bytes=self.max_download_bytes,
-                max_retries=client.max_retries,
-                error_type=AudioDownloadError,
-                what="audio",
-            )
-            declared = _downloaded_audio_type(answer.url, data, declared)
+            data, declared = download(http_client, outcome.url, **self._download_settings(client))
         finally:
             if owned:
                 http_client.close()
-        return self._finish(response, answer, data, declared, fields)
+        declared = _downloaded_audio_type(outcome.url, data, declared)
+        return self._finish(response, outcome, data, declared, fields)
 
     @component.output_types(audio=ByteStream, meta=dict[str, Any])
     async def run_async(
@@ -322,31 +329,20 @@ class AIMLAPITextToSpeech(AIMLAPIClientsMixin):
         fields = self._prepare(text, voice, generation_kwargs)
         client = await self._async_client_for_call()
         response = await client.post(TTS_PATH, body=fields, cast_to=httpx.Response)
-        if not _is_json(response):
-            return self._bytes_answer(response, fields)
-        answer = read_speech_answer(response_json(response, "text-to-speech"))
-        if is_data_url(answer.url):
-            data, declared = decode_data_url(answer.url, MediaResponseError, "audio")
-            return self._finish(response, answer, data, declared, fields)
+        outcome = self._read_response(response, fields)
+        if not isinstance(outcome, SpeechAnswer):
+            return outcome
         http_client = self._download_clients.get(client)
         owned = http_client is None
         http_client = http_client or httpx.AsyncClient()
         try:
-            data, declared = await download_async(
-                http_client,
-                answer.url,
-                timeout=self.download_timeout,
-                max_bytes=self.max_download_bytes,
-                max_retries=client.max_retries,
-                error_type=AudioDownloadError,
-                what="audio",
-            )
-            declared = _downloaded_audio_type(answer.url, data, declared)
+            data, declared = await download_async(http_client, outcome.url, **self._download_settings(client))
         finally:
             if owned:
                 with contextlib.suppress(Exception):
                     await http_client.aclose()
-        return self._finish(response, answer, data, declared, fields)
+        declared = _downloaded_audio_type(outcome.url, data, declared)
+        return self._finish(response, outcome, data, declared, fields)
 
 
 def _downloaded_audio_type(url: str, data: bytes, declared: str | None) -> str:

@@ -13,7 +13,7 @@ from haystack.dataclasses import ByteStream
 from haystack.utils import Secret, deserialize_secrets_inplace
 from openai import APIStatusError
 
-from haystack_integrations.common.aimlapi import AIMLAPIClientsMixin, check_api_key, default_api_key, resolve_base_url
+from haystack_integrations.common.aimlapi import AIMLAPIClientsMixin, check_api_key, default_api_key
 from haystack_integrations.common.aimlapi.cost import COST_META_KEY, cost_from_body, cost_from_headers, usage_with_cost
 from haystack_integrations.common.aimlapi.jobs import (
     DEFAULT_JOB_TIMEOUT_SECONDS,
@@ -161,21 +161,18 @@ class AIMLAPITranscriber(AIMLAPIClientsMixin):
         self.max_poll_retries = max_poll_retries
         self.max_concurrency = max_concurrency
         self.raise_on_failure = raise_on_failure
-        self.api_base_url = resolve_base_url(api_base_url)
-        self.timeout = timeout
-        self.max_retries = max_retries
-        self.extra_headers = extra_headers
-        self.http_client_kwargs = http_client_kwargs
-        self.client: Any = None
-        self.async_client: Any = None
+        self._store_connection_settings(
+            api_base_url=api_base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            http_client_kwargs=http_client_kwargs,
+        )
 
     @property
     def family(self) -> SttFamily:
         """The model family whose request conventions this transcriber follows."""
         return infer_stt_family(self.model)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(model={self.model!r}, api_base_url={self.api_base_url!r})"
 
     def to_dict(self) -> dict[str, Any]:
         """
@@ -194,11 +191,7 @@ class AIMLAPITranscriber(AIMLAPIClientsMixin):
             max_poll_retries=self.max_poll_retries,
             max_concurrency=self.max_concurrency,
             raise_on_failure=self.raise_on_failure,
-            api_base_url=self.api_base_url,
-            timeout=self.timeout,
-            max_retries=self.max_retries,
-            extra_headers=self.extra_headers,
-            http_client_kwargs=self.http_client_kwargs,
+            **self._connection_init_parameters(),
         )
 
     @classmethod

@@ -11,7 +11,7 @@ from haystack import Document, component, default_from_dict, default_to_dict, lo
 from haystack.dataclasses import ByteStream
 from haystack.utils import Secret, deserialize_secrets_inplace
 
-from haystack_integrations.common.aimlapi import AIMLAPIClientsMixin, check_api_key, default_api_key, resolve_base_url
+from haystack_integrations.common.aimlapi import AIMLAPIClientsMixin, check_api_key, default_api_key
 from haystack_integrations.common.aimlapi.cost import COST_META_KEY, cost_from_headers, usage_with_cost
 from haystack_integrations.common.aimlapi.images import sniff_image_mime_type
 from haystack_integrations.common.aimlapi.media import (
@@ -156,21 +156,18 @@ class AIMLAPIOCRDocumentConverter(AIMLAPIClientsMixin):
         self.generation_kwargs = generation_kwargs
         self.max_concurrency = max_concurrency
         self.raise_on_failure = raise_on_failure
-        self.api_base_url = resolve_base_url(api_base_url)
-        self.timeout = timeout
-        self.max_retries = max_retries
-        self.extra_headers = extra_headers
-        self.http_client_kwargs = http_client_kwargs
-        self.client: Any = None
-        self.async_client: Any = None
+        self._store_connection_settings(
+            api_base_url=api_base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            http_client_kwargs=http_client_kwargs,
+        )
 
     @property
     def family(self) -> OcrFamily:
         """The model family whose request conventions this converter follows."""
         return infer_ocr_family(self.model)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(model={self.model!r}, api_base_url={self.api_base_url!r})"
 
     def to_dict(self) -> dict[str, Any]:
         """
@@ -188,11 +185,7 @@ class AIMLAPIOCRDocumentConverter(AIMLAPIClientsMixin):
             generation_kwargs=self.generation_kwargs,
             max_concurrency=self.max_concurrency,
             raise_on_failure=self.raise_on_failure,
-            api_base_url=self.api_base_url,
-            timeout=self.timeout,
-            max_retries=self.max_retries,
-            extra_headers=self.extra_headers,
-            http_client_kwargs=self.http_client_kwargs,
+            **self._connection_init_parameters(),
         )
 
     @classmethod

@@ -15,7 +15,6 @@ from haystack_integrations.common.aimlapi import (
     add_costs,
     check_api_key,
     default_api_key,
-    resolve_base_url,
 )
 from haystack_integrations.common.aimlapi.batches import (
     BATCHES_PATH,
@@ -154,16 +153,16 @@ class AIMLAPIBatchChatGenerator(AIMLAPIClientsMixin):
         self.api_key = api_key
         self.model = model
         self.generation_kwargs = _check_generation_kwargs(generation_kwargs)
-        self.api_base_url = resolve_base_url(api_base_url)
         self.poll_interval = poll_interval
         self.job_timeout = job_timeout
         self.max_poll_retries = max_poll_retries
-        self.timeout = timeout
-        self.max_retries = max_retries
-        self.extra_headers = extra_headers
-        self.http_client_kwargs = http_client_kwargs
-        self.client: Any = None
-        self.async_client: Any = None
+        self._store_connection_settings(
+            api_base_url=api_base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            http_client_kwargs=http_client_kwargs,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """

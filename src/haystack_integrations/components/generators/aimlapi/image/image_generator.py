@@ -25,7 +25,6 @@ from haystack_integrations.common.aimlapi import (
     cost_from_response,
     default_api_key,
     error_message_from_body,
-    resolve_base_url,
 )
 from haystack_integrations.common.aimlapi.cost import usage_with_cost
 from haystack_integrations.common.aimlapi.images import (
@@ -287,15 +286,15 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
         self.download_images = download_images
         self.download_timeout = download_timeout
         self.max_download_bytes = max_download_bytes
-        self.api_base_url = resolve_base_url(api_base_url)
-        self.timeout = timeout
-        self.max_retries = max_retries
-        self.extra_headers = extra_headers
-        self.http_client_kwargs = http_client_kwargs
+        self._store_connection_settings(
+            api_base_url=api_base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            http_client_kwargs=http_client_kwargs,
+        )
         if size is not None:
             size_parameter(self.family or _FALLBACK_FAMILY, size)  # a size the model cannot take fails here already
-        self.client: AIMLAPIClient | None = None
-        self.async_client: AsyncAIMLAPIClient | None = None
         self._http_client: httpx.Client | None = None
         self._async_http_client: httpx.AsyncClient | None = None
 
@@ -390,11 +389,7 @@ class AIMLAPIImageGenerator(AIMLAPIClientsMixin):
             download_images=self.download_images,
             download_timeout=self.download_timeout,
             max_download_bytes=self.max_download_bytes,
-            api_base_url=self.api_base_url,
-            timeout=self.timeout,
-            max_retries=self.max_retries,
-            extra_headers=self.extra_headers,
-            http_client_kwargs=self.http_client_kwargs,
+            **self._connection_init_parameters(),
         )
 
     @classmethod

@@ -19,6 +19,6 @@ def media_server_instance() -> Iterator[MediaServer]:
 
 @pytest.fixture
 def media_server(media_server_instance: MediaServer) -> MediaServer:
-    """The AI/ML API-shaped media server on 127.0.0.1, with a fresh script for each test."""
+    """The AI/ML API-shaped media server on 127.0.0.1, with a fresh script for each test (one server a module)."""
     media_server_instance.reset()
     return media_server_instance
