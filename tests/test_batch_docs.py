@@ -12,9 +12,7 @@ Only the waiting between polls is shortened: the page asks for 30 s, and the tes
 import functools
 import inspect
 import logging
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +22,7 @@ import pytest
 from haystack_integrations.common.aimlapi import jobs
 from haystack_integrations.components.generators.aimlapi import AIMLAPIBatchChatGenerator
 from haystack_integrations.components.generators.aimlapi.batch import batch_chat_generator
+from tests.answer_server import AnswerServer
 from tests.components.generators.batch.test_batch_chat_generator import BatchAPI, fixture, jsonl, succeeded
 from tests.docs.blocks import Block, markdown_blocks
 from tests.docs.runner import run_python
@@ -35,53 +34,13 @@ KEY = "sk-batch-docs-key"
 RESUMED_ID = "msgbatch_01TDVirzmjyZ51WZGyU3uMeY"
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: "_Server"
-
-    def _answer(self) -> None:
-        length = int(self.headers.get("content-length") or 0)
-        request = httpx.Request(
-            self.command,
-            f"http://127.0.0.1{self.path}",
-            headers=dict(self.headers),
-            content=self.rfile.read(length),
-        )
-        with self.server.lock:
-            response = self.server.api.answer(request)
-        body = response.content
-        self.send_response(response.status_code)
-        self.send_header("content-type", response.headers.get("content-type", "application/json"))
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_GET(self) -> None:  # the name http.server calls
-        self._answer()
-
-    def do_POST(self) -> None:  # the name http.server calls
-        self._answer()
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002  # the base class's name
-        pass  # quiet: the test asserts on the recorded requests instead
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    api: BatchAPI
-    lock: threading.Lock
-
-
 @pytest.fixture
-def server() -> Iterator[_Server]:
-    instance = _Server(("127.0.0.1", 0), _Handler)
-    instance.lock = threading.Lock()
-    thread = threading.Thread(target=instance.serve_forever, daemon=True)
-    thread.start()
+def server() -> Iterator[AnswerServer]:
+    instance = AnswerServer(lambda request: httpx.Response(500, json={"message": "no answer set"}))
     try:
         yield instance
     finally:
-        instance.shutdown()
-        instance.server_close()
+        instance.stop()
 
 
 @pytest.fixture
@@ -103,10 +62,9 @@ def _python_blocks() -> list[Block]:
 
 
 def test_every_block_of_the_batch_page_runs(
-    server: _Server, waits: list[float], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    server: AnswerServer, waits: list[float], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    host, port = server.server_address[:2]
-    monkeypatch.setenv("AIMLAPI_BASE_URL", f"http://{host}:{port}/v1")
+    monkeypatch.setenv("AIMLAPI_BASE_URL", server.url)
     monkeypatch.setenv("AIMLAPI_API_KEY", KEY)
     submitting = BatchAPI(
         fixture("batch_get_generating.json"),
@@ -122,7 +80,7 @@ def test_every_block_of_the_batch_page_runs(
     submit_block, resume_block = _python_blocks()
     namespace: dict[str, Any] = {"__name__": "__main__"}
 
-    server.api = submitting
+    server.answer = submitting.answer
     caplog.set_level(logging.INFO)
     printed = run_python(submit_block, namespace)  # checks the page's `# ->` comment and its output block
 
@@ -149,7 +107,7 @@ def test_every_block_of_the_batch_page_runs(
     # "The batch id is logged as soon as the batch is submitted."
     assert "run(batch_id='kgTRCVoAz4GwrHWIOFZjg')" in caplog.text
 
-    server.api = resuming
+    server.answer = resuming.answer
     waits.clear()
     assert run_python(resume_block, namespace) == ""
 

@@ -2,10 +2,10 @@
 #
 # SPDX-License-Identifier: Apache-2.0
 """
-A block of README.md or docs/ that is shown without being run names what covers it instead, and that exists.
+A block of README.md, docs/ or a docstring that is shown without being run names what covers it, and that exists.
 
-`<!-- not-run: reason -->` must name a test module (which must mention the page) or `.ci/run`, so a block cannot
-quietly stop being checked when the test that covered it is renamed or removed.
+`<!-- not-run: reason -->` must name a test module (which must mention the page or module), a test folder, or
+`.ci/run`, so a block cannot quietly stop being checked when the test that covered it is renamed or removed.
 """
 
 import re
@@ -14,18 +14,21 @@ from pathlib import Path
 
 import pytest
 
-from .blocks import Block, markdown_blocks
+from .blocks import Block, docstring_blocks, markdown_blocks
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+MODULES = sorted((ROOT / "src").rglob("*.py"))
 _NAMED = re.compile(r"(?<![\w/.])(?P<path>tests/[\w/.-]*\w|\.ci/run)")
 
 
 def _not_run_blocks() -> list:
+    pages = [(page, markdown_blocks(page.read_text(), page.relative_to(ROOT).as_posix())) for page in PAGES]
+    modules = [(module, docstring_blocks(module, module.relative_to(ROOT).as_posix())) for module in MODULES]
     return [
-        pytest.param(page, block, id=block.where)
-        for page in PAGES
-        for block in markdown_blocks(page.read_text(), page.relative_to(ROOT).as_posix())
+        pytest.param(source, block, id=block.where)
+        for source, blocks in [*pages, *modules]
+        for block in blocks
         if block.not_run is not None
     ]
 
