@@ -11,7 +11,6 @@ the page's `ray.init()` joins the cluster the tests already started instead of s
 
 import dataclasses
 import functools
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -66,26 +65,6 @@ def reader(loopback: tuple[str, Any], ray_cluster: Any, monkeypatch: pytest.Monk
     monkeypatch.setenv("AIMLAPI_BASE_URL", url)
     monkeypatch.setattr(ray_cluster, "init", functools.partial(ray_cluster.init, ignore_reinit_error=True))
     yield account
-    # The page's limiters have the default name, so the next block (or test) would join this one's actor.
-    shut_down_default_limiter(ray_cluster)
-
-
-def shut_down_default_limiter(ray: Any) -> None:
-    """Stops the limiter actor of the default name, if any, and waits until its name is free to take again."""
-    from haystack_integrations.ray.aimlapi.limiter import DEFAULT_LIMITER_NAME  # noqa: PLC0415  # needs Ray
-
-    try:
-        ray.kill(ray.get_actor(DEFAULT_LIMITER_NAME))
-    except ValueError:  # none is running
-        return
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            ray.get_actor(DEFAULT_LIMITER_NAME)
-        except ValueError:
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"the limiter actor {DEFAULT_LIMITER_NAME!r} was killed but still holds its name")
 
 
 def test_the_page_leaves_its_blocks_to_this_module() -> None:

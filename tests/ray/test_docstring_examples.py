@@ -23,7 +23,6 @@ from tests.docs.blocks import Block, docstring_blocks
 from tests.docs.runner import run_python
 
 from .conftest import ray_server
-from .test_docs_page import shut_down_default_limiter
 
 pytest.importorskip("ray")
 pq = pytest.importorskip("pyarrow.parquet")
@@ -60,7 +59,6 @@ def reader(loopback: tuple[str, Any], ray_cluster: Any, monkeypatch: pytest.Monk
 
     monkeypatch.setattr(ray_cluster.data.Dataset, "map_batches", with_environment)
     yield account
-    shut_down_default_limiter(ray_cluster)  # the examples' limiter has the default name: the next must not join it
 
 
 @pytest.mark.parametrize("module", ["embedding.py", "limiter.py"])
