@@ -5,6 +5,7 @@
 
 import importlib.util
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -50,3 +51,36 @@ def loopback() -> Iterator[tuple[str, Any]]:
     """A fresh server (5 ms per request, no limit) on 127.0.0.1: its `/v1` URL and its account."""
     with ray_server.serve_in_thread(latency_ms=5) as served:
         yield served
+
+
+@pytest.fixture(autouse=True)
+def no_default_limiter_left() -> Iterator[None]:
+    """
+    After each test, stops a limiter actor of the default name that the test left running.
+
+    The examples' limiters all take the default name, and `ClusterLimiter` joins a running actor of that name. One
+    left by a test is garbage-collected once its handles are gone, at a moment of Ray's choosing: the next test could
+    join it just before it dies, and its rows would fail. So it is killed here, and the name waited for.
+    """
+    yield
+    ray = sys.modules.get("ray")
+    if ray is not None and ray.is_initialized():
+        shut_down_default_limiter(ray)
+
+
+def shut_down_default_limiter(ray: Any) -> None:
+    """Stops the limiter actor of the default name, if any, and waits until its name is free to take again."""
+    from haystack_integrations.ray.aimlapi.limiter import DEFAULT_LIMITER_NAME  # noqa: PLC0415  # needs Ray
+
+    try:
+        ray.kill(ray.get_actor(DEFAULT_LIMITER_NAME))
+    except ValueError:  # none is running
+        return
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            ray.get_actor(DEFAULT_LIMITER_NAME)
+        except ValueError:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the limiter actor {DEFAULT_LIMITER_NAME!r} was killed but still holds its name")

@@ -4,7 +4,7 @@
 """
 The account balance: `GET /v2/billing`, or the older `GET /v1/billing/balance` where the newer one is missing.
 
-<!-- not-run: needs AI/ML API's billing endpoint, which the loopback server of the docs tests does not have -->
+<!-- not-run: llmock has no billing endpoint; tests/test_docstring_examples.py runs it on loopback -->
 ```python
 from haystack_integrations.common.aimlapi.billing import fetch_balance
 

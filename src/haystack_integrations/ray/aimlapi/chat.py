@@ -45,7 +45,7 @@ class AIMLAPIChatCallable:
     """
     Answers one prompt per row of a Ray Dataset through `AIMLAPIChatGenerator.run_async`, for `Dataset.map_batches`.
 
-    <!-- not-run: needs the ray extra and a cluster; tests/ray runs the same calls on a local one -->
+    <!-- not-run: needs the ray extra and a cluster; tests/ray/test_docstring_examples.py runs it on a local one -->
     ```python
     import ray
     from pydantic import BaseModel

@@ -21,7 +21,7 @@ class AIMLAPIEmbeddingCallable:
     """
     Embeds a text column of a Ray Dataset through `AIMLAPIDocumentEmbedder`, for `Dataset.map_batches`.
 
-    <!-- not-run: needs the ray extra and a cluster; tests/ray runs the same calls on a local one -->
+    <!-- not-run: needs the ray extra and a cluster; tests/ray/test_docstring_examples.py runs it on a local one -->
     ```python
     import ray
     from haystack_integrations.components.embedders.aimlapi import AIMLAPIDocumentEmbedder

@@ -32,7 +32,7 @@ class ClusterLimiter:
     everyone for the server's `Retry-After`; while requests succeed it raises the limit again (the rule is
     `haystack_integrations.common.aimlapi.limiter.AdaptiveConcurrency`).
 
-    <!-- not-run: needs the ray extra and a cluster; tests/ray runs the same calls on a local one -->
+    <!-- not-run: needs the ray extra and a cluster; tests/ray/test_docstring_examples.py runs it on a local one -->
     ```python
     import ray
     from haystack_integrations.ray.aimlapi import AIMLAPIEmbeddingCallable, ClusterLimiter

@@ -57,7 +57,7 @@ class AIMLAPITextToSpeech(AIMLAPIClientsMixin):
     and more), returning the audio as a `ByteStream`.
 
     Usage example:
-    <!-- not-run: llmock serves no speech endpoint; tests/components/audio runs it against the media server -->
+    <!-- not-run: llmock serves no speech endpoint; tests/test_docstring_examples.py runs it on loopback -->
     ```python
     from haystack_integrations.components.audio.aimlapi import AIMLAPITextToSpeech
 

@@ -81,7 +81,7 @@ class AIMLAPIBatchChatGenerator(AIMLAPIClientsMixin):
     answered within about an hour, documented as up to 50% cheaper than one call each. Claude models only.
 
     Usage example:
-    <!-- not-run: llmock serves no Batch API; tests/components/generators/batch runs it on loopback -->
+    <!-- not-run: llmock serves no Batch API; tests/test_docstring_examples.py runs it on a loopback Batch API -->
     ```python
     from haystack.dataclasses import ChatMessage
     from haystack_integrations.components.generators.aimlapi import AIMLAPIBatchChatGenerator
