@@ -6,7 +6,7 @@ import asyncio
 import os
 import types
 from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import Any, TypeGuard
+from typing import Any, NoReturn, TypeGuard
 
 import httpx
 import openai
@@ -38,6 +38,7 @@ from haystack_integrations.common.aimlapi import (
     error_message_from_body,
     resolve_base_url,
 )
+from haystack_integrations.common.aimlapi.clients import responses_received
 from haystack_integrations.common.aimlapi.errors import redact
 from haystack_integrations.common.aimlapi.sse import (
     TRANSPORT_ERRORS,
@@ -344,6 +345,11 @@ def _headers_of(result: Any) -> Mapping[str, str]:
     """The HTTP headers behind what a replaced `create()` returned, where it keeps them (an SDK stream does)."""
     headers = getattr(getattr(result, "response", None), "headers", None)
     return headers if isinstance(headers, Mapping) else {}
+
+
+def _last_headers(received: list[Any]) -> Mapping[str, str]:
+    """The headers of the last HTTP response the client received during a call, if it received one."""
+    return received[-1].headers if received else {}
 
 
 def _report_interrupted(
@@ -749,11 +755,33 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
         completion = _completion_from_response(response, secrets)
         return self._replies_from_body(completion, response, secrets), completion
 
-    def _replies_from_sdk(self, completion: Any, secrets: tuple[str, ...]) -> list[ChatMessage]:
+    def _replies_from_sdk(self, client: Any, completion: Any, received: list[Any]) -> tuple[list[ChatMessage], Any]:
+        """
+        The replies in what `create()` returned, and the completion. `received` holds the HTTP responses the client
+        parsed during the call: when what came back is not a chat completion (the SDK hands a body that is not JSON
+        over as its text), the body is read from the last of them as the lean path reads it, so that both paths name
+        the same status, content type and excerpt, and read events that answered a request that did not stream.
+        """
+        secrets = _secrets(client)
         response = getattr(completion, "response", None)
         if not hasattr(response, "status_code"):
+            if received:
+                try:
+                    return convert_completion_to_messages(_as_data(completion)), completion
+                except ReplyShapeError:
+                    return self._plain_replies(client, received[-1])
             response = _synthetic_response()
-        return self._replies_from_body(_as_data(completion), response, secrets)
+        return self._replies_from_body(_as_data(completion), response, secrets), completion
+
+    def _raise_unparsed(self, client: Any, received: list[Any], error: BaseException) -> NoReturn:
+        """
+        Re-raise an error `create()` raised while the SDK parsed a successful answer (bad JSON, invalid UTF-8, nesting
+        too deep) as the typed error the lean path raises for that body; anything else unchanged.
+        """
+        if not received or isinstance(error, APIError) or not isinstance(error, ValueError | RecursionError):
+            raise error
+        self._plain_replies(client, received[-1])  # raises for a body the SDK could not parse
+        raise error
 
     def _check_structured(
         self, body: Any, replies: list[ChatMessage], generation_kwargs: dict[str, Any] | None
@@ -796,10 +824,16 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
         secrets = _secrets(client)
         if not _is_sdk_create(completions.create):
             _as_the_parent_calls(api_args)
-            result = getattr(completions, endpoint)(**api_args)
-            answer_headers.update(_headers_of(result))
+            with responses_received() as received:
+                try:
+                    result = getattr(completions, endpoint)(**api_args)
+                except Exception as error:
+                    if callback is not None:
+                        raise
+                    self._raise_unparsed(client, received, error)
+            answer_headers.update(_headers_of(result) or _last_headers(received))
             if callback is None:
-                return self._replies_from_sdk(result, secrets), result
+                return self._replies_from_sdk(client, result, received)
             return self._handle_stream_response(result, callback, client), None
         api_args.pop(_GENERATED_REQUEST_ID, None)
         body, options = _lean_request(api_args)
@@ -834,10 +868,16 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
         secrets = _secrets(client)
         if not _is_sdk_create(completions.create):
             _as_the_parent_calls(api_args)
-            result = await getattr(completions, endpoint)(**api_args)
-            answer_headers.update(_headers_of(result))
+            with responses_received() as received:
+                try:
+                    result = await getattr(completions, endpoint)(**api_args)
+                except Exception as error:
+                    if callback is not None:
+                        raise
+                    self._raise_unparsed(client, received, error)
+            answer_headers.update(_headers_of(result) or _last_headers(received))
             if callback is None:
-                return self._replies_from_sdk(result, secrets), result
+                return self._replies_from_sdk(client, result, received)
             return await self._handle_async_stream_response(result, callback, client), None
         api_args.pop(_GENERATED_REQUEST_ID, None)
         body, options = _lean_request(api_args)
