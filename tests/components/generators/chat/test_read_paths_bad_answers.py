@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from haystack_integrations.components.generators.aimlapi import StreamInterruptedError
 from tests.components.generators.chat.test_hostile_servers import NOT_A_COMPLETION, chunk, completion, raw, run
 from tests.components.generators.chat.test_read_paths import _Wrapped
 from tests.support import MockAPI, sse_body
@@ -57,3 +58,46 @@ async def test_a_bad_answer_ends_the_same_way_on_both_paths(make_generator, monk
         assert lean == ("Hello", "stop")
     else:
         assert isinstance(lean[0], type) and issubclass(lean[0], Exception)
+
+
+HELLO = sse_body([chunk({"role": "assistant", "content": "Hel"}), chunk({"content": "lo"}), chunk(finish="stop")])
+HELLO_WITHOUT_DONE = sse_body(
+    [chunk({"role": "assistant", "content": "Hel"}), chunk({"content": "lo"}), chunk(finish="stop")], done=False
+)
+STREAMS: dict[str, bytes] = {
+    "a byte-order mark before the first event": b"\xef\xbb\xbf" + HELLO,
+    "an error event after the finish reason": HELLO_WITHOUT_DONE
+    + b'event: error\ndata: {"message": "Provider timed out", "statusCode": 504}\n\ndata: [DONE]\n\n',
+    "an error in AI/ML API's shape mid-stream": sse_body(
+        [chunk({"role": "assistant", "content": "Hel"}), '{"message": "Credits exhausted", "statusCode": 403}'],
+        done=False,
+    ),
+    "an event that is not a chunk": sse_body(
+        [chunk({"content": "Par"}), '{"choices": [{"index": 0, "delta": {"tool_calls": [{"index": "0"}]}}]}']
+    ),
+    "a stream cut before its finish reason": sse_body([chunk({"content": "Hel"})], done=False),
+}
+
+
+async def _stream_outcome(make_generator, body: bytes, use_async: bool) -> Any:
+    generator = make_generator(MockAPI(raw(body, "text/event-stream")), use_async=use_async)
+    received: list[str] = []
+    try:
+        (reply,) = (await run(generator, use_async, streaming_callback=lambda c: received.append(c.content)))["replies"]
+    except Exception as error:  # the outcome is compared, whatever it is
+        return type(error), str(error), received
+    return reply.text, reply.meta.get("finish_reason"), received
+
+
+@pytest.mark.parametrize("use_async", [False, True])
+@pytest.mark.parametrize("case", list(STREAMS))
+async def test_a_hostile_stream_ends_the_same_way_on_both_paths(make_generator, monkeypatch, case, use_async):
+    lean = await _stream_outcome(make_generator, STREAMS[case], use_async)
+    wrapper = _Wrapped(monkeypatch)
+    standard = await _stream_outcome(make_generator, STREAMS[case], use_async)
+    assert len(wrapper.calls) == 1
+    assert standard == lean
+    if case == "a byte-order mark before the first event":
+        assert lean == ("Hello", "stop", ["Hel", "lo", ""])
+    else:
+        assert lean[0] is StreamInterruptedError

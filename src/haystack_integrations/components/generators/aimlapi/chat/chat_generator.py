@@ -347,6 +347,18 @@ def _headers_of(result: Any) -> Mapping[str, str]:
     return headers if isinstance(headers, Mapping) else {}
 
 
+def _sdk_stream_response(result: Any) -> Any:
+    """
+    The HTTP response behind what a replaced `create()` returned, when that is the SDK's own stream object, as the
+    SDK built it: its events are then read as the lean path reads them. The SDK's decoder drops an event behind a
+    byte-order mark, lets an error event after the finish reason pass, and words an error event in AI/ML API's shape
+    as a generic failure. Anything else (a mock's iterator, a wrapper's proxy) is iterated as it is.
+    """
+    if type(result) is openai.Stream or type(result) is openai.AsyncStream:
+        return result.response
+    return None
+
+
 def _last_headers(received: list[Any]) -> Mapping[str, str]:
     """The headers of the last HTTP response the client received during a call, if it received one."""
     return received[-1].headers if received else {}
@@ -768,7 +780,7 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
             if received:
                 try:
                     return convert_completion_to_messages(_as_data(completion)), completion
-                except ReplyShapeError:
+                except ValueError:  # ReplyShapeError, or pydantic failing to dump what the SDK built
                     return self._plain_replies(client, received[-1])
             response = _synthetic_response()
         return self._replies_from_body(_as_data(completion), response, secrets), completion
@@ -908,8 +920,9 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
             body = response.read()
             chat_completion.close()
             raise _not_a_stream(_content_type(response), body, assembler.secrets)
+        raw = _sdk_stream_response(chat_completion)
         try:
-            self._stream(chat_completion, assembler, callback)
+            self._stream(iter_stream_data(raw) if raw is not None else chat_completion, assembler, callback)
         except BaseException:
             # The stream broke, the callback failed or the caller interrupted: release the connection now, not at
             # garbage collection.
@@ -917,6 +930,8 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
             if close is not None:
                 close()
             raise
+        if raw is not None:
+            raw.close()
         return [assembler.finish()]
 
     async def _handle_async_stream_response(
@@ -928,8 +943,11 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
             body = await response.aread()
             await chat_completion.close()
             raise _not_a_stream(_content_type(response), body, assembler.secrets)
+        raw = _sdk_stream_response(chat_completion)
         try:
-            await self._stream_async(chat_completion, assembler, callback)
+            await self._stream_async(
+                aiter_stream_data(raw) if raw is not None else chat_completion, assembler, callback
+            )
         except BaseException:
             # Cancelled, the stream broke or the callback failed: release the connection, even while the task is
             # being cancelled.
@@ -937,6 +955,8 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
             if close is not None:
                 await asyncio.shield(close())
             raise
+        if raw is not None:
+            await asyncio.shield(raw.aclose())
         return [assembler.finish()]
 
     def _finish(self, replies: list[ChatMessage], completion: Any, generation_kwargs: Any) -> dict[str, Any]:
