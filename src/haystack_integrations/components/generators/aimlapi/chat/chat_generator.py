@@ -187,6 +187,10 @@ def _as_data(obj: Any) -> Any:
     """What the SDK (or a replacement of `create`) returned, as the decoded JSON it was built from."""
     if type(obj) is dict:  # the lean path's chunks, every time: skip the slower checks below
         return obj
+    if isinstance(obj, openai.BaseModel):
+        # The SDK builds its objects without validating them; dumping one built from a body of the wrong shape warns
+        # once per odd field. The converters check every field they read and name the problem themselves.
+        return obj.to_dict(warnings=False)
     to_dict = getattr(obj, "to_dict", None)
     if isinstance(obj, BaseModel) and callable(to_dict):
         return to_dict()
