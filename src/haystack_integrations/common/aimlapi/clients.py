@@ -7,7 +7,8 @@ import asyncio
 import contextlib
 import threading
 import weakref
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
 from typing import Any
 
 import httpx
@@ -59,6 +60,31 @@ def fill_cost_from_headers(result: Any, response: Any, *, stream: bool) -> Any:
     return result
 
 
+# The successful HTTP responses the clients received in the current thread or task, while `responses_received` is
+# collecting them: what a reader of the SDK's parsed objects needs to name a body the SDK could not parse.
+_RECEIVED: ContextVar[list[Any] | None] = ContextVar("aimlapi_responses_received", default=None)
+
+
+@contextlib.contextmanager
+def responses_received() -> Iterator[list[Any]]:
+    """
+    Collects, in order, the successful HTTP responses this package's clients receive in the current thread or
+    asyncio task until the block ends, including one whose body `openai` then fails to parse.
+    """
+    received: list[Any] = []
+    token = _RECEIVED.set(received)
+    try:
+        yield received
+    finally:
+        _RECEIVED.reset(token)
+
+
+def _note_response(response: Any) -> None:
+    received = _RECEIVED.get()
+    if received is not None and response is not None:
+        received.append(response)
+
+
 class AIMLAPIClient(ExplainedErrors, HookedOpenAI):
     """
     An `openai.OpenAI` client whose status errors carry AI/ML API's own message and request id, whose connection
@@ -86,6 +112,14 @@ class AIMLAPIClient(ExplainedErrors, HookedOpenAI):
         """
         return fill_cost_from_headers(result, response, stream=stream)
 
+    def received_response(self, response: Any) -> None:
+        """
+        Notes `response` for `responses_received`.
+
+        :param response: The HTTP response, before `openai` parses it.
+        """
+        _note_response(response)
+
 
 class AsyncAIMLAPIClient(AsyncExplainedErrors, HookedAsyncOpenAI):
     """The asynchronous twin of `AIMLAPIClient`."""
@@ -109,6 +143,14 @@ class AsyncAIMLAPIClient(AsyncExplainedErrors, HookedAsyncOpenAI):
         :returns: `result`.
         """
         return fill_cost_from_headers(result, response, stream=stream)
+
+    def received_response(self, response: Any) -> None:
+        """
+        Notes `response` for `responses_received`.
+
+        :param response: The HTTP response, before `openai` parses it.
+        """
+        _note_response(response)
 
 
 def client_options(

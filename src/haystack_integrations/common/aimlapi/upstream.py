@@ -78,10 +78,18 @@ class HookedOpenAI(OpenAI):
         """
         return result
 
+    def received_response(self, response: Any) -> None:
+        """
+        Called with each successful HTTP response before `openai` parses it, even when parsing then fails.
+
+        :param response: The HTTP response.
+        """
+
     def _make_status_error(self, *args: Any, **kwargs: Any) -> APIStatusError:
         return self.rewrite_status_error(super()._make_status_error(*args, **kwargs))
 
     def _process_response(self, *args: Any, **kwargs: Any) -> Any:
+        self.received_response(kwargs.get("response"))
         result = super()._process_response(*args, **kwargs)
         return self.after_response(result, kwargs.get("response"), stream=bool(kwargs.get("stream")))
 
@@ -109,10 +117,18 @@ class HookedAsyncOpenAI(AsyncOpenAI):
         """
         return result
 
+    def received_response(self, response: Any) -> None:
+        """
+        Called with each successful HTTP response before `openai` parses it, even when parsing then fails.
+
+        :param response: The HTTP response.
+        """
+
     def _make_status_error(self, *args: Any, **kwargs: Any) -> APIStatusError:
         return self.rewrite_status_error(super()._make_status_error(*args, **kwargs))
 
     async def _process_response(self, *args: Any, **kwargs: Any) -> Any:
+        self.received_response(kwargs.get("response"))
         result = await super()._process_response(*args, **kwargs)
         return self.after_response(result, kwargs.get("response"), stream=bool(kwargs.get("stream")))
 

@@ -145,6 +145,8 @@ async def _both_paths(make_generator, monkeypatch, response: httpx.Response, use
     return results
 
 
+# lean_path: it compares the lean path with the standard one; under --read-path=standard both runs are standard.
+@pytest.mark.lean_path
 @pytest.mark.parametrize("use_async", [False, True])
 @pytest.mark.parametrize("name", PLAIN_FIXTURES)
 async def test_plain_replies_are_identical_on_both_paths(make_generator, monkeypatch, name, use_async):
@@ -155,6 +157,8 @@ async def test_plain_replies_are_identical_on_both_paths(make_generator, monkeyp
     assert lean_body == sdk_body
 
 
+# lean_path: it compares the lean path with the standard one; under --read-path=standard both runs are standard.
+@pytest.mark.lean_path
 @pytest.mark.parametrize("use_async", [False, True])
 @pytest.mark.parametrize("name", list(STREAM_BODIES))
 async def test_streams_are_identical_on_both_paths(make_generator, monkeypatch, name, use_async):

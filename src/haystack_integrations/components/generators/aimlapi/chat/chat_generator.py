@@ -6,7 +6,7 @@ import asyncio
 import os
 import types
 from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import Any, TypeGuard
+from typing import Any, NoReturn, TypeGuard
 
 import httpx
 import openai
@@ -38,6 +38,7 @@ from haystack_integrations.common.aimlapi import (
     error_message_from_body,
     resolve_base_url,
 )
+from haystack_integrations.common.aimlapi.clients import responses_received
 from haystack_integrations.common.aimlapi.errors import redact
 from haystack_integrations.common.aimlapi.sse import (
     TRANSPORT_ERRORS,
@@ -186,6 +187,10 @@ def _as_data(obj: Any) -> Any:
     """What the SDK (or a replacement of `create`) returned, as the decoded JSON it was built from."""
     if type(obj) is dict:  # the lean path's chunks, every time: skip the slower checks below
         return obj
+    if isinstance(obj, openai.BaseModel):
+        # The SDK builds its objects without validating them; dumping one built from a body of the wrong shape warns
+        # once per odd field. The converters check every field they read and name the problem themselves.
+        return obj.to_dict(warnings=False)
     to_dict = getattr(obj, "to_dict", None)
     if isinstance(obj, BaseModel) and callable(to_dict):
         return to_dict()
@@ -344,6 +349,23 @@ def _headers_of(result: Any) -> Mapping[str, str]:
     """The HTTP headers behind what a replaced `create()` returned, where it keeps them (an SDK stream does)."""
     headers = getattr(getattr(result, "response", None), "headers", None)
     return headers if isinstance(headers, Mapping) else {}
+
+
+def _sdk_stream_response(result: Any) -> Any:
+    """
+    The HTTP response behind what a replaced `create()` returned, when that is the SDK's own stream object, as the
+    SDK built it: its events are then read as the lean path reads them. The SDK's decoder drops an event behind a
+    byte-order mark, lets an error event after the finish reason pass, and words an error event in AI/ML API's shape
+    as a generic failure. Anything else (a mock's iterator, a wrapper's proxy) is iterated as it is.
+    """
+    if type(result) is openai.Stream or type(result) is openai.AsyncStream:
+        return result.response
+    return None
+
+
+def _last_headers(received: list[Any]) -> Mapping[str, str]:
+    """The headers of the last HTTP response the client received during a call, if it received one."""
+    return received[-1].headers if received else {}
 
 
 def _report_interrupted(
@@ -749,11 +771,33 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
         completion = _completion_from_response(response, secrets)
         return self._replies_from_body(completion, response, secrets), completion
 
-    def _replies_from_sdk(self, completion: Any, secrets: tuple[str, ...]) -> list[ChatMessage]:
+    def _replies_from_sdk(self, client: Any, completion: Any, received: list[Any]) -> tuple[list[ChatMessage], Any]:
+        """
+        The replies in what `create()` returned, and the completion. `received` holds the HTTP responses the client
+        parsed during the call: when what came back is not a chat completion (the SDK hands a body that is not JSON
+        over as its text), the body is read from the last of them as the lean path reads it, so that both paths name
+        the same status, content type and excerpt, and read events that answered a request that did not stream.
+        """
+        secrets = _secrets(client)
         response = getattr(completion, "response", None)
         if not hasattr(response, "status_code"):
+            if received:
+                try:
+                    return convert_completion_to_messages(_as_data(completion)), completion
+                except ValueError:  # ReplyShapeError, or pydantic failing to dump what the SDK built
+                    return self._plain_replies(client, received[-1])
             response = _synthetic_response()
-        return self._replies_from_body(_as_data(completion), response, secrets)
+        return self._replies_from_body(_as_data(completion), response, secrets), completion
+
+    def _raise_unparsed(self, client: Any, received: list[Any], error: BaseException) -> NoReturn:
+        """
+        Re-raise an error `create()` raised while the SDK parsed a successful answer (bad JSON, invalid UTF-8, nesting
+        too deep) as the typed error the lean path raises for that body; anything else unchanged.
+        """
+        if not received or isinstance(error, APIError) or not isinstance(error, ValueError | RecursionError):
+            raise error
+        self._plain_replies(client, received[-1])  # raises for a body the SDK could not parse
+        raise error
 
     def _check_structured(
         self, body: Any, replies: list[ChatMessage], generation_kwargs: dict[str, Any] | None
@@ -798,10 +842,16 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
         secrets = _secrets(client)
         if not _is_sdk_create(completions.create):
             _as_the_parent_calls(api_args)
-            result = getattr(completions, endpoint)(**api_args)
-            answer_headers.update(_headers_of(result))
+            with responses_received() as received:
+                try:
+                    result = getattr(completions, endpoint)(**api_args)
+                except Exception as error:
+                    if callback is not None:
+                        raise
+                    self._raise_unparsed(client, received, error)
+            answer_headers.update(_headers_of(result) or _last_headers(received))
             if callback is None:
-                return self._replies_from_sdk(result, secrets), result
+                return self._replies_from_sdk(client, result, received)
             return self._handle_stream_response(result, callback, client), None
         api_args.pop(_GENERATED_REQUEST_ID, None)
         body, options = _lean_request(api_args)
@@ -836,10 +886,16 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
         secrets = _secrets(client)
         if not _is_sdk_create(completions.create):
             _as_the_parent_calls(api_args)
-            result = await getattr(completions, endpoint)(**api_args)
-            answer_headers.update(_headers_of(result))
+            with responses_received() as received:
+                try:
+                    result = await getattr(completions, endpoint)(**api_args)
+                except Exception as error:
+                    if callback is not None:
+                        raise
+                    self._raise_unparsed(client, received, error)
+            answer_headers.update(_headers_of(result) or _last_headers(received))
             if callback is None:
-                return self._replies_from_sdk(result, secrets), result
+                return self._replies_from_sdk(client, result, received)
             return await self._handle_async_stream_response(result, callback, client), None
         api_args.pop(_GENERATED_REQUEST_ID, None)
         body, options = _lean_request(api_args)
@@ -870,8 +926,9 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
             body = response.read()
             chat_completion.close()
             raise _not_a_stream(_content_type(response), body, assembler.secrets)
+        raw = _sdk_stream_response(chat_completion)
         try:
-            self._stream(chat_completion, assembler, callback)
+            self._stream(iter_stream_data(raw) if raw is not None else chat_completion, assembler, callback)
         except BaseException:
             # The stream broke, the callback failed or the caller interrupted: release the connection now, not at
             # garbage collection.
@@ -879,6 +936,8 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
             if close is not None:
                 close()
             raise
+        if raw is not None:
+            raw.close()
         return [assembler.finish()]
 
     async def _handle_async_stream_response(
@@ -890,8 +949,11 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
             body = await response.aread()
             await chat_completion.close()
             raise _not_a_stream(_content_type(response), body, assembler.secrets)
+        raw = _sdk_stream_response(chat_completion)
         try:
-            await self._stream_async(chat_completion, assembler, callback)
+            await self._stream_async(
+                aiter_stream_data(raw) if raw is not None else chat_completion, assembler, callback
+            )
         except BaseException:
             # Cancelled, the stream broke or the callback failed: release the connection, even while the task is
             # being cancelled.
@@ -899,6 +961,8 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
             if close is not None:
                 await asyncio.shield(close())
             raise
+        if raw is not None:
+            await asyncio.shield(raw.aclose())
         return [assembler.finish()]
 
     def _finish(self, replies: list[ChatMessage], completion: Any, generation_kwargs: Any) -> dict[str, Any]:
