@@ -26,3 +26,23 @@ def test_a_large_but_finite_credit_count_is_still_read():
         "credits_used": 2 * 10**300,
         "usd_spent": 1e294,
     }
+
+
+def test_dollars_whose_credits_overflow_are_no_cost_to_the_tracker():
+    # 9e301 USD is a finite float, but 2,000,000 times it is not: the tracker would have summed `inf` credits.
+    from haystack_integrations.common.aimlapi import CostTracker, record_call  # noqa: PLC0415
+
+    with CostTracker() as tracker:
+        record_call({"usd_spent": 9e301})
+        record_call({"usd_spent": 0.5})
+    assert tracker.credits_used == 1_000_000
+    assert tracker.usd_spent == 0.5
+    assert (len(tracker.calls), tracker.calls_without_cost) == (1, 1)
+
+
+def test_a_balance_whose_credits_overflow_is_no_balance():
+    from haystack_integrations.common.aimlapi.billing import balance_from_body  # noqa: PLC0415
+
+    assert balance_from_body({"current_balance": 9e301}, url="u") is None
+    assert balance_from_body({"current_balance": 9e301, "currency": "EUR"}, url="u") is not None  # not converted
+    assert balance_from_body({"current_balance": 2.5}, url="u").credits == 5_000_000  # type: ignore[union-attr]

@@ -131,9 +131,10 @@ def balance_from_body(body: object, *, url: str) -> AccountBalance | None:
     low_balance = low if isinstance(low, bool) else None
     if "current_balance" in body:
         amount = _number(body["current_balance"])
-        if amount is None:
-            return None
         is_usd = currency in (None, "USD")
+        # A dollar amount whose credits overflow a float (1e302) is no balance, as an unreadable one is not.
+        if amount is None or (is_usd and not math.isfinite(amount * CREDITS_PER_USD)):
+            return None
         usd = amount if is_usd else None
         in_credits = amount * CREDITS_PER_USD if is_usd else None
         return AccountBalance(usd, in_credits, currency or "USD", low_balance, url, raw)

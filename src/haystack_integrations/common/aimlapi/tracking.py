@@ -10,6 +10,7 @@ with an error first) is counted once, with the cost the server stated.
 """
 
 import contextvars
+import math
 import re
 import threading
 import uuid
@@ -198,6 +199,9 @@ def _call_cost(cost: Any, **details: Any) -> CallCost | None:
         usd_spent = credits_used / CREDITS_PER_USD  # type: ignore[operator]  # credits_used is set here
     if credits_used is None:
         credits_used = usd_spent * CREDITS_PER_USD
+        if not math.isfinite(credits_used):
+            # A dollar figure whose credits overflow a float (1e302 USD) is no real cost, as 10**400 credits is not.
+            return None
     return CallCost(credits_used=credits_used, usd_spent=float(usd_spent), **details)
 
 
