@@ -247,7 +247,7 @@ def test_importing_the_callables_does_not_import_ray() -> None:
 
 def test_the_cluster_limiter_says_how_to_install_ray(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "ray", None)  # as if Ray were not installed
-    with pytest.raises(ImportError, match=r'pip install "aimlapi-haystack\[ray\]"'):
+    with pytest.raises(ImportError, match=r'pip install "aimlapi-haystack\[ray\]>=4\.1"'):
         ClusterLimiter()
 
 
