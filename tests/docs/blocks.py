@@ -19,6 +19,7 @@ An HTML comment on the line(s) just above a fence changes how it runs:
 """
 
 import ast
+import dataclasses
 import inspect
 import io
 import json
@@ -181,3 +182,15 @@ def matches(expected: str, actual: str) -> bool:
     normalize = lambda text: "\n".join(line.rstrip() for line in text.strip().splitlines())  # noqa: E731
     pattern = re.escape(normalize(expected)).replace(re.escape("..."), r"[\s\S]*?")
     return re.fullmatch(pattern, normalize(actual)) is not None
+
+
+def with_paths(block: Block, **paths: Path) -> Block:
+    """
+    `block` with each quoted file name it reads or writes (`"chunks.parquet"`) replaced by an absolute path, so that
+    it runs unchanged but for where its files are. Fails, naming the block, when it no longer names one of them.
+    """
+    code = block.code
+    for name, path in paths.items():
+        assert f'"{name}"' in code, f"{block.where} no longer reads or writes {name!r}"
+        code = code.replace(f'"{name}"', repr(str(path)))
+    return dataclasses.replace(block, code=code)

@@ -9,7 +9,6 @@ from a reader's run: the file names are made absolute (Ray's workers do not shar
 the page's `ray.init()` joins the cluster the tests already started instead of starting a second one.
 """
 
-import dataclasses
 import functools
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 import pytest
 from haystack import Document
 
-from tests.docs.blocks import Block, markdown_blocks
+from tests.docs.blocks import Block, markdown_blocks, with_paths
 from tests.docs.runner import run_python
 
 from .conftest import ray_server
@@ -48,15 +47,6 @@ def _block(containing: str) -> Block:
     return block
 
 
-def _with_paths(block: Block, **paths: Path) -> Block:
-    """The block with each quoted file name replaced by an absolute path."""
-    code = block.code
-    for name, path in paths.items():
-        assert f'"{name}"' in code, f"{block.where} no longer reads or writes {name!r}"
-        code = code.replace(f'"{name}"', repr(str(path)))
-    return dataclasses.replace(block, code=code)
-
-
 @pytest.fixture
 def reader(loopback: tuple[str, Any], ray_cluster: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """A reader's environment: the key and the loopback server exported, `ray.init()` joining the tests' cluster."""
@@ -75,7 +65,7 @@ def test_the_page_leaves_its_blocks_to_this_module() -> None:
 def test_embedding_a_corpus(reader: Any, tmp_path: Path) -> None:
     texts = [f"chunk {row} about lighthouses and the sea" for row in range(600)]  # two batches of 512 and fewer
     pq.write_table(pa.table({"text": texts, "row": list(range(600))}), tmp_path / "chunks.parquet")
-    block = _with_paths(
+    block = with_paths(
         _block("AIMLAPIEmbeddingCallable,"),
         **{"chunks.parquet": tmp_path / "chunks.parquet", "embedded/": tmp_path / "embedded"},
     )
@@ -102,7 +92,7 @@ def test_embedding_a_corpus(reader: Any, tmp_path: Path) -> None:
 def test_generating_with_a_template_and_structured_output(reader: Any, tmp_path: Path) -> None:
     reviews = [f"Review {row}: the lamp arrived {'broken' if row % 3 else 'on time'}." for row in range(30)]
     pq.write_table(pa.table({"review": reviews}), tmp_path / "reviews.parquet")
-    block = _with_paths(_block("AIMLAPIChatCallable,"), **{"reviews.parquet": tmp_path / "reviews.parquet"})
+    block = with_paths(_block("AIMLAPIChatCallable,"), **{"reviews.parquet": tmp_path / "reviews.parquet"})
     namespace: dict[str, Any] = {"__name__": "__main__"}
 
     assert run_python(block, namespace) == ""

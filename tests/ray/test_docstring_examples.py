@@ -11,7 +11,6 @@ environment a reader's `ray.init()` would have given them (the key and the base 
 started before this test exported them.
 """
 
-import dataclasses
 import functools
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.docs.blocks import Block, docstring_blocks
+from tests.docs.blocks import Block, docstring_blocks, with_paths
 from tests.docs.runner import run_python
 
 from .conftest import ray_server
@@ -37,11 +36,7 @@ KEY = "sk-ray-docstring-key"
 def _example(module: str, **paths: Path) -> Block:
     [block] = [block for block in docstring_blocks(SRC / module, module) if block.language == "python"]
     assert block.not_run is not None and "tests/ray" in block.not_run
-    code = block.code
-    for name, path in paths.items():
-        assert f'"{name}"' in code, f"{block.where} no longer reads or writes {name!r}"
-        code = code.replace(f'"{name}"', repr(str(path)))
-    return dataclasses.replace(block, code=code)
+    return with_paths(block, **paths)
 
 
 @pytest.fixture
