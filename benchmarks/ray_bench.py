@@ -166,6 +166,12 @@ def _figures(run: dict[str, Any]) -> str:
     )
 
 
+def _other_rows(results: dict[str, Any]) -> str:
+    """Where the rows a partial run (`--only`) did not measure come from."""
+    when = results.get("other_rows_from")
+    return f" (the other rows from the full run of {when})" if when else ""
+
+
 def render(results: dict[str, Any]) -> str:
     settings = results["settings"]
     lines = [
@@ -176,7 +182,7 @@ def render(results: dict[str, Any]) -> str:
         f"Run {results['when']} on {results['machine']}: a local Ray cluster with 2 CPUs, and",
         f"`benchmarks/ray_server.py` as a separate process on 127.0.0.1 ({settings['latency_ms']:g} ms per request).",
         "The machine was shared with other work while this ran, so treat the figures as rough. Command:",
-        f"`{results['command']}`. When Ray is worth it, in the light of these: `docs/ray.md`.",
+        f"`{results['command']}`{_other_rows(results)}. When Ray is worth it, in the light of these: `docs/ray.md`.",
         "",
         f"## Embedding {settings['embed_rows']:,} rows",
         "",
@@ -267,7 +273,8 @@ def main() -> None:
             previous = json.loads(previous_path.read_text())
             kept = ("startup", "embedding_ray", "embedding_one_process") if args.only == "chat" else ("chat_limit",)
             results.update({key: previous[key] for key in kept})
-            results["command"] += f" --only {args.only}, over a full run of {previous['when']}"
+            results["command"] += f" --only {args.only}"
+            results["other_rows_from"] = previous["when"]
         if args.only in (None, "embedding"):
             run_embedding(server, settings, results)
         for shared in (False, True) if args.only in (None, "chat") else ():

@@ -68,7 +68,15 @@ def main(args: argparse.Namespace | None = None) -> int:
     """Embeds and stores the corpus; `args` defaults to the command line's, so a notebook can call `main()`."""
     if args is None:
         args = parse_args()
-    import ray  # noqa: PLC0415  # the `ray` extra
+    try:
+        import ray  # noqa: PLC0415  # the `ray` extra
+    except ImportError:
+        # One line, as every example says what it lacks, rather than a traceback.
+        print(
+            'error: this example needs the ray extra: pip install ".[ray]" (in a clone of this repository)',
+            file=sys.stderr,
+        )
+        return 2
 
     from haystack_integrations.components.embedders.aimlapi import AIMLAPIDocumentEmbedder  # noqa: PLC0415
     from haystack_integrations.ray.aimlapi import AIMLAPIEmbeddingCallable, ClusterLimiter  # noqa: PLC0415

@@ -123,3 +123,15 @@ def test_reasoning_example_says_when_the_server_sent_no_reasoning(llmock_server,
     assert result.returncode == 0, result.stderr
     assert result.stdout.count(f"reasoning: none sent by {llmock_server.url}") == 2
     assert "reasoning tokens: not reported by the server" in result.stdout
+
+
+def test_the_ray_example_without_the_ray_extra_says_so_in_one_line(tmp_path: Path) -> None:
+    # A `ray` package that cannot be imported stands in for an environment without the extra, with or without it here.
+    (tmp_path / "ray").mkdir()
+    (tmp_path / "ray" / "__init__.py").write_text("raise ImportError(\"No module named 'ray'\")\n")
+    env = {**os.environ, "AIMLAPI_API_KEY": "sk-example", "PYTHONPATH": str(tmp_path)}
+    result = run_example("ray_index_corpus.py", "--demo", "5", "--output", str(tmp_path / "out"), env=env)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        'error: this example needs the ray extra: pip install ".[ray]" (in a clone of this repository)'
+    ]
