@@ -70,7 +70,10 @@ def test_embedding_a_corpus(reader: Any, tmp_path: Path) -> None:
         **{"chunks.parquet": tmp_path / "chunks.parquet", "embedded/": tmp_path / "embedded"},
     )
 
-    assert run_python(block, {"__name__": "__main__"}) == ""
+    # The namespace stays referenced to the end: the page's dataset holds its limiter, whose actor Ray stops once no
+    # handle is left, and the last check below joins that actor by its name.
+    namespace: dict[str, Any] = {"__name__": "__main__"}
+    assert run_python(block, namespace) == ""
 
     rows = pq.read_table(tmp_path / "embedded").to_pandas().sort_values("row").to_dict("records")
     assert [row["text"] for row in rows] == texts  # every row, none twice
@@ -84,6 +87,7 @@ def test_embedding_a_corpus(reader: Any, tmp_path: Path) -> None:
     # Every request went through the shared limiter the page set up (joined here by its default name).
     from haystack_integrations.ray.aimlapi import ClusterLimiter  # noqa: PLC0415  # only once Ray is there
 
+    assert namespace["embedded"] is not None  # the page's pipeline, and with it its limiter, is still alive here
     limiter = ClusterLimiter().stats()
     assert limiter.admitted == stats["requests"] >= 600 // 64
     assert limiter.throttled == 0
