@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.media_server import MediaServer
+
 from .support import LLMock
 
 # Settings that would leak from the machine into what the tests assert on.
@@ -131,3 +133,19 @@ def _skip_live_tests(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if "integration" in item.keywords:
             item.add_marker(skip_live)
+
+
+@pytest.fixture(scope="module")
+def media_server_instance() -> Iterator[MediaServer]:
+    server = MediaServer()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def media_server(media_server_instance: MediaServer) -> MediaServer:
+    """The AI/ML API-shaped media server on 127.0.0.1, with a fresh script for each test (one server a module)."""
+    media_server_instance.reset()
+    return media_server_instance

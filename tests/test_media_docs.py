@@ -7,7 +7,6 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,27 +24,17 @@ BLOCKS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[MediaServer]:
-    instance = MediaServer()
-    try:
-        yield instance
-    finally:
-        instance.stop()
-
-
 def test_the_pages_have_code_to_run() -> None:
     assert len(BLOCKS) >= 3
 
 
 @pytest.mark.parametrize("code", BLOCKS)
-def test_doc_block_runs(code: str, server: MediaServer, tmp_path: Path) -> None:
-    server.reset()
-    server.state.stt_statuses = ["completed"]
-    env = {**os.environ, "AIMLAPI_API_KEY": "sk-docs-key-123", "AIMLAPI_BASE_URL": server.url}
+def test_doc_block_runs(code: str, media_server: MediaServer, tmp_path: Path) -> None:
+    media_server.state.stt_statuses = ["completed"]
+    env = {**os.environ, "AIMLAPI_API_KEY": "sk-docs-key-123", "AIMLAPI_BASE_URL": media_server.url}
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path, check=False
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip()
-    assert server.requests("/v1/")
+    assert media_server.requests("/v1/")

@@ -6,7 +6,6 @@
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,19 +17,9 @@ pytestmark = pytest.mark.loopback
 EXAMPLES = Path(__file__).parent.parent / "examples"
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[MediaServer]:
-    instance = MediaServer()
-    try:
-        yield instance
-    finally:
-        instance.stop()
-
-
 @pytest.fixture
-def env(server: MediaServer) -> dict[str, str]:
-    server.reset()
-    return {**os.environ, "AIMLAPI_API_KEY": "sk-example-key-123", "AIMLAPI_BASE_URL": server.url}
+def env(media_server: MediaServer) -> dict[str, str]:
+    return {**os.environ, "AIMLAPI_API_KEY": "sk-example-key-123", "AIMLAPI_BASE_URL": media_server.url}
 
 
 @pytest.fixture
@@ -63,30 +52,30 @@ def test_examples_without_a_key_say_what_to_do(name: str, args: list[str]) -> No
     assert "AIMLAPI_API_KEY is not set" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_ocr_example(server: MediaServer, env: dict[str, str], files: tuple[Path, Path]) -> None:
+def test_ocr_example(media_server: MediaServer, env: dict[str, str], files: tuple[Path, Path]) -> None:
     result = run_example("ocr.py", str(files[0]), "https://example.com/note.png", "--split-pages", env=env)
     assert result.returncode == 0, result.stderr
     assert "# Anatomy of the Somatosensory System" in result.stdout
     assert "handwriting test" in result.stdout
     assert "cost: 0.002000 USD" in result.stdout
-    assert len(server.requests("/v1/ocr")) == 2
+    assert len(media_server.requests("/v1/ocr")) == 2
 
 
 def test_transcribe_example_reports_a_failed_job_by_id(
-    server: MediaServer, env: dict[str, str], files: tuple[Path, Path]
+    media_server: MediaServer, env: dict[str, str], files: tuple[Path, Path]
 ) -> None:
     result = run_example("transcribe.py", str(files[1]), "--poll-interval", "0.01", "--diarize", env=env)
     assert result.returncode == 0, result.stderr
     assert "generation gen-1" in result.stdout and "speakers: [0]" in result.stdout
-    assert f"cost: not reported by {server.url}" in result.stdout
-    assert b'name="diarize"\r\n\r\ntrue' in server.requests("/v1/stt/create")[0].body
-    server.state.stt_statuses = ["queued", "error"]
+    assert f"cost: not reported by {media_server.url}" in result.stdout
+    assert b'name="diarize"\r\n\r\ntrue' in media_server.requests("/v1/stt/create")[0].body
+    media_server.state.stt_statuses = ["queued", "error"]
     result = run_example("transcribe.py", "https://example.com/a.mp3", "--poll-interval", "0.01", env=env)
     assert result.returncode == 1
     assert "(generation gen-2)" in result.stderr and "cannot decode audio" in result.stderr
 
 
-def test_text_to_speech_example_saves_the_audio(server: MediaServer, env: dict[str, str], tmp_path: Path) -> None:
+def test_text_to_speech_example_saves_the_audio(media_server: MediaServer, env: dict[str, str], tmp_path: Path) -> None:
     out = tmp_path / "answer.mp3"
     result = run_example("text_to_speech.py", "Your order has shipped.", "--voice", "nova", "--out", str(out), env=env)
     assert result.returncode == 0, result.stderr
@@ -95,13 +84,13 @@ def test_text_to_speech_example_saves_the_audio(server: MediaServer, env: dict[s
 
 
 def test_text_to_speech_example_says_when_the_server_stated_no_cost(
-    server: MediaServer, env: dict[str, str], tmp_path: Path
+    media_server: MediaServer, env: dict[str, str], tmp_path: Path
 ) -> None:
     # Raw audio answers carry no cost: the example names the server rather than printing None.
     out = tmp_path / "hello.wav"
     result = run_example("text_to_speech.py", "Hello!", "--model", "#g1_aura-2-thalia-en", "--out", str(out), env=env)
     assert result.returncode == 0, result.stderr
-    assert f"cost: not reported by {server.url}" in result.stdout
+    assert f"cost: not reported by {media_server.url}" in result.stdout
     assert "None" not in result.stdout + result.stderr
 
 
@@ -115,9 +104,9 @@ def test_text_to_speech_example_says_when_the_server_stated_no_cost(
     ],
 )
 def test_text_to_speech_example_prints_one_error_line_and_exits_1(
-    server: MediaServer, env: dict[str, str], tmp_path: Path, args: list[str], expected: str
+    media_server: MediaServer, env: dict[str, str], tmp_path: Path, args: list[str], expected: str
 ) -> None:
-    server.state.tts_mode = "truncated"
+    media_server.state.tts_mode = "truncated"
     out = tmp_path / "speech.wav"
     result = run_example("text_to_speech.py", *args, "--out", str(out), env=env)
     assert result.returncode == 1, result.stderr
@@ -127,7 +116,9 @@ def test_text_to_speech_example_prints_one_error_line_and_exits_1(
     assert not out.exists()
 
 
-def test_index_scans_and_recordings_example(server: MediaServer, env: dict[str, str], files: tuple[Path, Path]) -> None:
+def test_index_scans_and_recordings_example(
+    media_server: MediaServer, env: dict[str, str], files: tuple[Path, Path]
+) -> None:
     pdf, wav = files
     result = run_example(
         "index_scans_and_recordings.py",
@@ -142,7 +133,7 @@ def test_index_scans_and_recordings_example(server: MediaServer, env: dict[str, 
     assert "indexed 2 passages" in result.stdout
     assert f"from {pdf}" in result.stdout and f"from {wav}" in result.stdout
     assert "answer: From the documents: # Anatomy of the Somatosensory System" in result.stdout
-    paths = [request.path for request in server.requests("/v1/")]
+    paths = [request.path for request in media_server.requests("/v1/")]
     assert paths.count("/v1/ocr") == 1 and paths.count("/v1/stt/create") == 1
     assert paths.count("/v1/embeddings") == 2 and paths.count("/v1/chat/completions") == 1
     assert "sk-example-key-123" not in result.stdout + result.stderr

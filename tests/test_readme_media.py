@@ -10,7 +10,6 @@ cannot drift from the components.
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,20 +26,10 @@ def _section_code(heading: str) -> str:
     return section.split("```python\n", 1)[1].split("```", 1)[0]
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[MediaServer]:
-    instance = MediaServer()
-    try:
-        yield instance
-    finally:
-        instance.stop()
-
-
-def test_the_documents_and_speech_example_runs(server: MediaServer, tmp_path: Path) -> None:
+def test_the_documents_and_speech_example_runs(media_server: MediaServer, tmp_path: Path) -> None:
     code = _section_code("## Documents and speech")
-    server.reset()
-    server.state.stt_statuses = ["completed"]
-    env = {**os.environ, "AIMLAPI_API_KEY": "sk-docs-key-123", "AIMLAPI_BASE_URL": server.url}
+    media_server.state.stt_statuses = ["completed"]
+    env = {**os.environ, "AIMLAPI_API_KEY": "sk-docs-key-123", "AIMLAPI_BASE_URL": media_server.url}
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path, check=False
     )
@@ -48,6 +37,6 @@ def test_the_documents_and_speech_example_runs(server: MediaServer, tmp_path: Pa
     # The print ends with the transcriber's failed sources: none, since every job completed.
     assert result.stdout.rstrip().endswith("[]")
     # Each component reached its own endpoint.
-    paths = {request.path for request in server.requests("/v1/")}
+    paths = {request.path for request in media_server.requests("/v1/")}
     assert {"/v1/ocr", "/v1/stt/create", "/v1/tts"} <= paths
     assert (tmp_path / "shipped.mp3").stat().st_size > 0
