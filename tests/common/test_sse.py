@@ -273,3 +273,60 @@ def test_arbitrary_bytes_give_events_or_documented_errors_only(body, cut):
             pass
     except (StreamErrorEvent, ValueError):
         pass  # an error event, or data that is not JSON: both documented
+
+
+def _read_by_feed_alone(pieces: list[bytes]) -> list[Any]:
+    """What a stream of `pieces` reads as through `SSEDecoder.feed` only, the general framing: the reference."""
+    items: list[Any] = []
+    for event in _feed(pieces):
+        if event.data.startswith("[DONE]"):
+            break
+        if event.data or event.event == "error":
+            try:
+                items.append(decode_event(event))
+            except (StreamErrorEvent, ValueError) as error:
+                items.append(type(error))
+                break
+    return items
+
+
+def _read(pieces: list[bytes]) -> list[Any]:
+    items: list[Any] = []
+    try:
+        items.extend(iter_stream_data(_Response(pieces)))
+    except (StreamErrorEvent, ValueError) as error:
+        items.append(type(error))
+    return items
+
+
+# Pieces in the one shape `SSEDecoder.one_event` takes whole, and pieces that resemble it but are not: a named event,
+# CR line ends, a second line, bytes that are not UTF-8, a character cut in two, an unfinished event, an error body.
+_piece_shapes = st.sampled_from(
+    [
+        b'data: {"a": 1}\n\n',
+        b'data: {"t": "caf\xc3\xa9"}\n\n',
+        b'data: {"t": "\xff"}\n\n',
+        b'data: {"t": "caf\xc3',
+        b'\xa9"}\n\n',
+        b'data: {"a": 1}\r\n\r\n',
+        b'data: {"a": 1}\r',
+        b'event: note\ndata: {"n": 1}\n\n',
+        b'data: {"a":\ndata: 2}\n\n',
+        b'data: {"a": 1}',
+        b"\n\n",
+        b": ping\n\n",
+        b'data: {"a": 1} x\n\n',
+        b'data: {"error": {"message": "over quota"}}\n\n',
+        b"\xef\xbb\xbf",
+        b"data: [DONE]\n\n",
+    ]
+)
+
+
+@pytest.mark.fuzz
+@FUZZ
+@given(pieces=st.lists(_piece_shapes, max_size=10))
+def test_whole_event_pieces_read_as_the_general_framing_reads_them(pieces):
+    # `iter_stream_data` takes a piece that is exactly one plain event without framing it line by line; that shortcut
+    # must never read a stream differently from the general way, whatever came before the piece.
+    assert _read(pieces) == _read_by_feed_alone(pieces)

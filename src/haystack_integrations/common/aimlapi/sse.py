@@ -29,12 +29,26 @@ from openai import APIConnectionError, APITimeoutError
 
 from .errors import error_body_status, error_message_from_body
 
+_DECODER = json.JSONDecoder()
+
 
 # The standard library's parser. `orjson` was measured as an optional extra: it saved 1-2 us of the 12 us this
 # package spends per chunk (about 2% of a stream's client CPU), less than the run-to-run noise, so it was not kept.
 def loads(data: str | bytes) -> Any:
     """Parse JSON. Raises `ValueError` for anything else, also for nesting too deep to parse."""
     try:
+        if type(data) is str and data[:1] == "{":
+            # An event's data is nearly always one JSON object with nothing around it. `raw_decode` parses it without
+            # `json.loads`'s two whitespace scans, a saving of about half a microsecond a chunk; anything it does not
+            # take whole (trailing text or whitespace, bad JSON) is parsed by `json.loads`, whose errors and
+            # acceptance are the rule.
+            try:
+                value, end = _DECODER.raw_decode(data)
+            except ValueError:
+                pass
+            else:
+                if end == len(data):
+                    return value
         return json.loads(data)
     except RecursionError as error:
         # `[[[[...` a few thousand deep exhausts the parser's stack; to a reader it is just bad JSON.
@@ -95,7 +109,7 @@ class SSEDecoder:
     completed so far. `flush()` returns an event left open when the body ended.
     """
 
-    __slots__ = ("_data", "_decoder", "_event", "_pending", "_skip_lf", "_started")
+    __slots__ = ("_data", "_decoder", "_event", "_idle", "_pending", "_skip_lf", "_started")
 
     def __init__(self) -> None:
         self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
@@ -104,10 +118,39 @@ class SSEDecoder:
         self._started = False  # whether the first character (a possible byte-order mark) has been seen
         self._event = ""
         self._data: list[str] = []
+        # Nothing is held over from earlier pieces (no partial line, event or character) and the first character has
+        # been seen: the state in which `one_event` may take a piece whole.
+        self._idle = False
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
         """The events `chunk` completes."""
-        return self._lines(self._decoder.decode(chunk))
+        events = self._lines(self._decoder.decode(chunk))
+        self._idle = (
+            self._started
+            and not (self._pending or self._data or self._event or self._skip_lf)
+            and not self._decoder.getstate()[0]
+        )
+        return events
+
+    def one_event(self, chunk: bytes) -> str | None:
+        """
+        The data of `chunk` when it is exactly one unnamed event holding one JSON object, `data: {...}` and a blank
+        line, arriving with nothing held over, as nearly every read of a stream is; `None` for anything else, which
+        then goes to `feed`. Decoding that shape here, without splitting lines or building an event, saves about a
+        microsecond a chunk.
+        """
+        if (
+            self._idle
+            and chunk[:7] == b"data: {"
+            and chunk[-3:] == b"}\n\n"
+            and chunk.count(b"\n") == 2
+            and b"\r" not in chunk
+        ):
+            try:
+                return chunk[6:-2].decode()
+            except UnicodeDecodeError:
+                return None  # `feed` replaces what is not UTF-8, as for any other piece
+        return None
 
     def flush(self) -> list[ServerSentEvent]:
         """The events completed by the end of the body, including one that lacked its closing blank line."""
@@ -132,18 +175,6 @@ class SSEDecoder:
                 text = text[1:]
         if self._pending:
             text = self._pending + text
-        elif (
-            # Nearly every read of a stream is exactly one event, `data: {...}\n\n`, with nothing held over: take it
-            # whole, without splitting it into lines. Any other shape (CR, several lines, a comment, a field other
-            # than data, an event begun in an earlier read) goes the general way below.
-            not self._data
-            and text.startswith("data: ")
-            and text.find("\n", 6) == len(text) - 2
-            and text[-1] == "\n"
-            and "\r" not in text
-            and not self._event
-        ):
-            return [ServerSentEvent("message", text[6:-2])]
         if "\r" in text:
             if text[-1] == "\r":
                 self._skip_lf = True
@@ -197,7 +228,17 @@ def decode_event(event: ServerSentEvent) -> Any:
         except ValueError:
             body = event.data
         raise StreamErrorEvent(error_message_from_body(body) or "no message", status=error_body_status(body), body=body)
-    data = loads(event.data)
+    return decode_data(event.data)
+
+
+def decode_data(text: str) -> Any:
+    """
+    The decoded data of an unnamed event.
+
+    :raises StreamErrorEvent: The data is an error, in any of the shapes servers send.
+    :raises ValueError: The data is not JSON.
+    """
+    data = loads(text)
     if type(data) is dict and ("error" in data or "statusCode" in data):
         error = data.get("error")
         status = error_body_status(data)
@@ -237,6 +278,10 @@ def iter_stream_data(response: Any) -> Iterator[Any]:
     decoder = SSEDecoder()
     try:
         for chunk in response.iter_raw() if _sent_as_is(response) else response.iter_bytes():
+            data = decoder.one_event(chunk)
+            if data is not None:  # an object, so never `[DONE]`
+                yield decode_data(data)
+                continue
             for event in decoder.feed(chunk):
                 if event.data.startswith(DONE):
                     return
@@ -258,6 +303,10 @@ async def aiter_stream_data(response: Any) -> AsyncIterator[Any]:
     chunks = response.aiter_raw() if _sent_as_is(response) else response.aiter_bytes()
     try:
         async for chunk in chunks:
+            data = decoder.one_event(chunk)
+            if data is not None:
+                yield decode_data(data)
+                continue
             for event in decoder.feed(chunk):
                 if event.data.startswith(DONE):
                     await _drain(chunks)

@@ -219,3 +219,84 @@ def test_a_stream_split_anywhere_gives_the_same_reply(server_and_generator, sequ
     expected = assembler.finish()
     assert reply.tool_calls == expected.tool_calls
     assert reply.meta.get("invalid_tool_calls") == expected.meta.get("invalid_tool_calls")
+
+
+def _checked_field_by_field(chunk: Any) -> None:
+    """Every field `_chunk_choices` reads, checked against the field tables one by one, with no shortcut: the
+    reference its written-out checks for common chunks must agree with."""
+    from haystack_integrations.components.generators.aimlapi.chat import conversions as c  # noqa: PLC0415
+
+    if type(chunk) is not dict:
+        raise ReplyShapeError("not a chunk")
+    c._check_fields(chunk, c._CHUNK_FIELDS, "the chunk")
+    found = chunk.get("choices")
+    if found is None:
+        return
+    if type(found) is not list:
+        raise ReplyShapeError("choices")
+    for position, choice in enumerate(found):
+        if type(choice) is not dict:
+            raise ReplyShapeError("choice")
+        c._check_fields(choice, c._CHOICE_FIELDS, f"choices[{position}]")
+        delta = choice.get("delta")
+        if delta is None:
+            continue
+        if type(delta) is not dict:
+            raise ReplyShapeError("delta")
+        c._check_fields(delta, c._DELTA_FIELDS, "delta")
+        content = delta.get("content")
+        if content is not None and type(content) is not str:
+            c._text_content(content, "delta")
+        if delta.get("tool_calls") is not None:
+            c._check_tool_call_deltas(delta["tool_calls"], "delta")
+
+
+# Every field `_chunk_choices` reads (and one it does not), to be given a value of any type in an otherwise
+# well-formed chunk.
+CHECKED_FIELDS = [
+    ("chunk", "model"),
+    ("chunk", "usage"),
+    ("chunk", "choices"),
+    ("choice", "index"),
+    ("choice", "finish_reason"),
+    ("choice", "logprobs"),
+    ("choice", "delta"),
+    ("delta", "role"),
+    ("delta", "content"),
+    ("delta", "reasoning_content"),
+    ("delta", "reasoning"),
+    ("delta", "reasoning_details"),
+    ("delta", "tool_calls"),
+]
+anything = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=3)
+odd_values = (
+    anything
+    | st.lists(anything, max_size=2)
+    | st.dictionaries(st.text(max_size=3), anything, max_size=2)
+    | st.lists(st.fixed_dictionaries({"type": st.just("text"), "text": anything}), min_size=1, max_size=2)
+)
+
+
+@FUZZ
+@given(chunk=chunks, field=st.sampled_from(CHECKED_FIELDS), value=odd_values)
+def test_the_quick_checks_of_a_chunk_agree_with_checking_every_field(chunk, field, value):
+    from haystack_integrations.components.generators.aimlapi.chat.conversions import _chunk_choices  # noqa: PLC0415
+
+    level, key = field
+    target = chunk
+    if level != "chunk":
+        if not chunk["choices"]:
+            chunk["choices"] = [{"index": 0}]
+        target = chunk["choices"][0]
+        if level == "delta":
+            if not isinstance(target.get("delta"), dict):
+                target["delta"] = {}
+            target = target["delta"]
+    target[key] = value
+    try:
+        _checked_field_by_field(chunk)
+    except ReplyShapeError:
+        with pytest.raises(ReplyShapeError):
+            _chunk_choices(chunk)
+    else:
+        _chunk_choices(chunk)

@@ -812,15 +812,37 @@ class AIMLAPIChatGenerator(AIMLAPIClientsMixin, OpenAIChatGenerator):
     def _assembler(self, client: Any) -> StreamAssembler:
         return StreamAssembler(ComponentInfo.from_component(self), secrets=_secrets(client))
 
+    # The two loops below read the next chunk inside `try` themselves rather than through `_read_chunks`: one
+    # generator (for a stream, an async generator) less between the socket and the callback, paid for every chunk.
+    # As there, only a failure to read a chunk is a broken stream; the callback's own errors reach the caller as
+    # they are.
     def _stream(self, source: Iterator[Any], assembler: StreamAssembler, callback: SyncStreamingCallbackT) -> None:
-        for chunk in _read_chunks(source, assembler):
+        chunks = iter(source)
+        while True:
+            try:
+                chunk = next(chunks)
+                if type(chunk) is not dict:
+                    chunk = _as_data(chunk)
+            except StopIteration:
+                return
+            except _STREAM_ERRORS as error:
+                raise assembler.interrupted(error) from error
             for streaming_chunk in assembler.add(chunk):
                 callback(streaming_chunk)
 
     async def _stream_async(
         self, source: AsyncIterator[Any], assembler: StreamAssembler, callback: StreamingCallbackT
     ) -> None:
-        async for chunk in _read_chunks_async(source, assembler):
+        chunks = aiter(source)
+        while True:
+            try:
+                chunk = await anext(chunks)
+                if type(chunk) is not dict:
+                    chunk = _as_data(chunk)
+            except StopAsyncIteration:
+                return
+            except _STREAM_ERRORS as error:
+                raise assembler.interrupted(error) from error
             for streaming_chunk in assembler.add(chunk):
                 pending = _call_streaming_callback(callback, streaming_chunk)
                 if pending is not None:

@@ -398,6 +398,8 @@ class _ToolCallState:
 _CHUNK_FIELDS = (("model", str), ("usage", dict))
 _CHOICE_FIELDS = (("index", int), ("finish_reason", str), ("logprobs", dict))
 _DELTA_FIELDS = (("reasoning_content", str), ("reasoning", str), (REASONING_DETAILS_KEY, list))
+# A delta with no other keys than these needs no check beyond its content's.
+_TEXT_DELTA_KEYS = frozenset(("role", "content"))
 
 
 def _check_fields(container: dict[str, Any], fields: tuple[tuple[str, type], ...], where: str) -> None:
@@ -426,7 +428,12 @@ def _chunk_choices(chunk: Any) -> list[dict[str, Any]]:
     """The choices of a stream chunk, every field used checked first. Raises `ReplyShapeError`."""
     if type(chunk) is not dict:
         raise ReplyShapeError(f"an event held {_kind(chunk)}, not a chunk object")
-    _check_fields(chunk, _CHUNK_FIELDS, "the chunk")
+    # The checks of `_CHUNK_FIELDS`, `_CHOICE_FIELDS` and `_DELTA_FIELDS`, written out for the shape nearly every chunk
+    # has (a model name, no usage; one choice whose delta holds text): a stream runs them thousands of times, and
+    # the loop over the field tables costs about a microsecond a chunk. Anything else goes through `_check_fields`.
+    model = chunk.get("model")
+    if (model is not None and type(model) is not str) or chunk.get("usage") is not None:
+        _check_fields(chunk, _CHUNK_FIELDS, "the chunk")
     choices = chunk.get("choices")
     if choices is None:
         return []
@@ -435,19 +442,26 @@ def _chunk_choices(chunk: Any) -> list[dict[str, Any]]:
     for position, choice in enumerate(choices):
         if type(choice) is not dict:
             raise ReplyShapeError(f"choices[{position}] is {_kind(choice)}")
-        _check_fields(choice, _CHOICE_FIELDS, f"choices[{position}]")
+        index = choice.get("index")
+        if (
+            (index is not None and type(index) is not int)
+            or choice.get("finish_reason") is not None
+            or choice.get("logprobs") is not None
+        ):
+            _check_fields(choice, _CHOICE_FIELDS, f"choices[{position}]")
         delta = choice.get("delta")
         if delta is None:
             continue
         if type(delta) is not dict:
             raise ReplyShapeError(f"choices[{position}].delta is {_kind(delta)}")
-        _check_fields(delta, _DELTA_FIELDS, f"choices[{position}].delta")
         content = delta.get("content")
         if content is not None and type(content) is not str:
             _text_content(content, f"choices[{position}].delta")
-        calls = delta.get("tool_calls")
-        if calls is not None:
-            _check_tool_call_deltas(calls, f"choices[{position}].delta")
+        if not delta.keys() <= _TEXT_DELTA_KEYS:  # reasoning, tool calls, or fields of other upstreams
+            _check_fields(delta, _DELTA_FIELDS, f"choices[{position}].delta")
+            calls = delta.get("tool_calls")
+            if calls is not None:
+                _check_tool_call_deltas(calls, f"choices[{position}].delta")
     return choices
 
 
