@@ -48,7 +48,12 @@ CONTENDERS = {
     "openai": "openai SDK (raw)",
     "haystack": "Haystack OpenAIChatGenerator",
     "aimlapi": "AIMLAPIChatGenerator",
+    "floor": "the floor: request and bytes, nothing decoded",
 }
+# The workloads that also time the floor: the same request sent through the raw SDK's client (`client.post`, its
+# HTTP stack, auth and retries) with the body read as bytes and nothing decoded, which no client reading through
+# that stack can undercut. An async twin's ratio is judged against its own floor too: see `run.py`'s TARGETS.
+FLOOR_WORKLOADS = ("plain", "plain_async", "stream", "stream_async", "paced")
 
 Progress = Callable[[str], None]
 
@@ -183,6 +188,51 @@ def _check(condition: bool, message: str) -> None:
         raise RuntimeError(f"benchmark sanity check failed: {message}")
 
 
+def _floor_body(model: str, *, stream: bool) -> dict[str, Any]:
+    body: dict[str, Any] = {"model": model, "messages": _sdk_messages()}
+    if stream:
+        body.update(stream=True, stream_options={"include_usage": True})
+    return body
+
+
+def _floor_reply(client: OpenAI, model: str, expected: str) -> str | None:
+    """The plain reply's floor: `expected` when the body arrived whole (a sanity check, not a decoding)."""
+    response = client.post("/chat/completions", body=_floor_body(model, stream=False), cast_to=httpx.Response)
+    return expected if response.status_code == 200 and response.read().endswith(b"}") else None
+
+
+def _floor_stream(client: OpenAI, model: str, expected: str) -> str | None:
+    """The stream's floor: `expected` when the last bytes read held `[DONE]`."""
+    response = client.post(
+        "/chat/completions", body=_floor_body(model, stream=True), cast_to=httpx.Response, stream=True
+    )
+    last = b""
+    try:
+        for piece in response.iter_raw():
+            last = piece
+    finally:
+        response.close()
+    return expected if b"[DONE]" in last else None
+
+
+async def _floor_reply_async(client: AsyncOpenAI, model: str, expected: str) -> str | None:
+    response = await client.post("/chat/completions", body=_floor_body(model, stream=False), cast_to=httpx.Response)
+    return expected if response.status_code == 200 and (await response.aread()).endswith(b"}") else None
+
+
+async def _floor_stream_async(client: AsyncOpenAI, model: str, expected: str) -> str | None:
+    response = await client.post(
+        "/chat/completions", body=_floor_body(model, stream=True), cast_to=httpx.Response, stream=True
+    )
+    last = b""
+    try:
+        async for piece in response.aiter_raw():
+            last = piece
+    finally:
+        await response.aclose()
+    return expected if b"[DONE]" in last else None
+
+
 def _progress_for(progress: Progress | None, workload: str) -> Progress | None:
     if progress is None:
         return None
@@ -223,6 +273,7 @@ def plain_reply(server: LLMockServer, settings: ChatSettings, progress: Progress
         ),
         "haystack": lambda: haystack.run(_messages())["replies"][0].text,
         "aimlapi": lambda: aimlapi.run(_messages())["replies"][0].text,
+        "floor": lambda: _floor_reply(client, model, PLAIN_REPLY),
     }
     for name, call in calls.items():  # warm-up: clients, connections, caches; and a check of the answer
         for _ in range(3):
@@ -271,13 +322,15 @@ def long_stream(server: LLMockServer, settings: ChatSettings, progress: Progress
         "openai": lambda: _sdk_stream_text(client, model, counter),
         "haystack": lambda: haystack.run(_messages(), streaming_callback=counter)["replies"][0].text,
         "aimlapi": lambda: aimlapi.run(_messages(), streaming_callback=counter)["replies"][0].text,
+        "floor": lambda: _floor_stream(client, model, text),
     }
     for name, call in calls.items():
         counter.reset()
         reply = call()
         _check(reply == text, f"{name} assembled a different reply")
-        # role chunk + one per word + finish chunk + usage chunk
-        _check(counter.calls == settings.stream_words + 3, f"{name}'s callback saw {counter.calls} chunks")
+        # role chunk + one per word + finish chunk + usage chunk; the floor has no callback
+        expected_calls = 0 if name == "floor" else settings.stream_words + 3
+        _check(counter.calls == expected_calls, f"{name}'s callback saw {counter.calls} chunks")
     requests = settings.stream_requests
     samples = run_rounds(
         {name: (lambda call=call: timed_batch(call, requests)) for name, call in calls.items()},
@@ -357,6 +410,7 @@ def plain_reply_async(server: LLMockServer, settings: ChatSettings, progress: Pr
         "openai": lambda: loop.run(sdk_call()),
         "haystack": lambda: loop.run(haystack.run_async(_messages()))["replies"][0].text,
         "aimlapi": lambda: loop.run(aimlapi.run_async(_messages()))["replies"][0].text,
+        "floor": lambda: loop.run(_floor_reply_async(client, model, PLAIN_REPLY)),
     }
     for name, call in calls.items():
         for _ in range(3):
@@ -394,12 +448,14 @@ def long_stream_async(server: LLMockServer, settings: ChatSettings, progress: Pr
         "openai": lambda: loop.run(_async_sdk_stream_text(client, model, counter)),
         "haystack": lambda: loop.run(haystack.run_async(_messages(), streaming_callback=counter))["replies"][0].text,
         "aimlapi": lambda: loop.run(aimlapi.run_async(_messages(), streaming_callback=counter))["replies"][0].text,
+        "floor": lambda: loop.run(_floor_stream_async(client, model, text)),
     }
     for name, call in calls.items():
         counter.reset()
         reply = call()
         _check(reply == text, f"{name} assembled a different reply")
-        _check(counter.calls == settings.stream_words + 3, f"{name}'s callback saw {counter.calls} chunks")
+        expected_calls = 0 if name == "floor" else settings.stream_words + 3
+        _check(counter.calls == expected_calls, f"{name}'s callback saw {counter.calls} chunks")
     requests = settings.stream_requests
     samples = run_rounds(
         {name: (lambda call=call: timed_batch(call, requests)) for name, call in calls.items()},
@@ -435,6 +491,7 @@ def paced_stream(settings: ChatSettings, progress: Progress | None) -> dict[str,
             "openai": lambda: _sdk_stream_text(client, model, counter),
             "haystack": lambda: haystack.run(_messages(), streaming_callback=counter)["replies"][0].text,
             "aimlapi": lambda: aimlapi.run(_messages(), streaming_callback=counter)["replies"][0].text,
+            "floor": lambda: _floor_stream(client, model, text),
         }
         for name, call in calls.items():
             counter.reset()

@@ -57,7 +57,7 @@ def run_rounds(
     return samples
 
 
-def _spread(values: list[float]) -> dict[str, Any]:
+def spread(values: list[float]) -> dict[str, Any]:
     ordered = sorted(values)
     if len(ordered) >= 4:
         quartiles = statistics.quantiles(ordered, n=4, method="inclusive")
@@ -88,16 +88,16 @@ def summarize(
     metrics = list(samples[baseline][0])
     summary: dict[str, Any] = {"baseline": baseline, "contenders": {}, "ratios": {}, "differences": {}}
     for name, rounds in samples.items():
-        summary["contenders"][name] = {metric: _spread([sample[metric] for sample in rounds]) for metric in metrics}
+        summary["contenders"][name] = {metric: spread([sample[metric] for sample in rounds]) for metric in metrics}
         if name == baseline:
             continue
         pairs = list(zip(rounds, samples[baseline], strict=True))
         summary["ratios"][name] = {
-            metric: _spread([ours[metric] / base[metric] for ours, base in pairs if base[metric] > 0])
+            metric: spread([ours[metric] / base[metric] for ours, base in pairs if base[metric] > 0])
             for metric in metrics
         }
         if differences:
             summary["differences"][name] = {
-                metric: _spread([ours[metric] - base[metric] for ours, base in pairs]) for metric in differences
+                metric: spread([ours[metric] - base[metric] for ours, base in pairs]) for metric in differences
             }
     return summary

@@ -35,6 +35,7 @@ if str(HERE) not in sys.path:  # the benchmark modules import each other as top-
 
 from chat import FULL, QUICK, WORKLOADS, run_chat_benchmarks, settings_dict  # noqa: E402
 from imports import run_import_benchmark  # noqa: E402
+from measure import spread as spread_of  # noqa: E402
 
 ALL = (*WORKLOADS, "import", "embedders")
 PACKAGES = ("aimlapi-haystack", "haystack-ai", "openai", "httpx", "httpx2", "pydantic", "llmock")
@@ -47,15 +48,34 @@ METRIC_NAMES = {
 # (workload, metric, comparison, limit, description). Reported, never asserted. A "gap" compares this workload's
 # ratio to the raw SDK with the ratio of the workload named in GAP_REFERENCES, measured in the same run: the async
 # twins and the reasoning stream must cost no more than 0.05 (of the raw SDK's CPU) above their sync counterpart.
+# A "gap_over_floor" makes the same comparison after taking each workload's floor (the request and its bytes, read
+# through the raw SDK's client with nothing decoded; see chat.py) from its ratio. The async floor alone is further
+# above the sync floor than 0.05: the HTTP stack's async path costs more a read than its blocking one, and a ratio
+# below 1 moves towards 1 when the same cost is added to both sides. The plain gap therefore measures the HTTP stack
+# as much as this package; the gap over the floors measures only what this package adds.
 TARGETS = (
     ("plain", "cpu_ms", "ratio", 0.80, "client CPU <= 0.80x the raw openai SDK"),
     ("plain", "cpu_ms", "vs_haystack", 1.0, "client CPU below Haystack's OpenAIChatGenerator"),
     ("plain_async", "cpu_ms", "ratio", 0.85, "client CPU <= 0.85x AsyncOpenAI (the sync target + 0.05)"),
     ("plain_async", "cpu_ms", "gap", 0.05, "ratio to AsyncOpenAI at most 0.05 above the sync reply's ratio"),
+    (
+        "plain_async",
+        "cpu_ms",
+        "gap_over_floor",
+        0.05,
+        "what it adds above its floor at most 0.05 above what the sync reply adds above its own",
+    ),
     ("stream", "cpu_ms", "ratio", 0.65, "client CPU <= 0.65x the raw openai SDK"),
     ("stream", "cpu_ms", "vs_haystack", 1.0, "client CPU below Haystack's OpenAIChatGenerator"),
     ("stream_async", "cpu_ms", "ratio", 0.70, "client CPU <= 0.70x AsyncOpenAI (the sync target + 0.05)"),
     ("stream_async", "cpu_ms", "gap", 0.05, "ratio to AsyncOpenAI at most 0.05 above the sync stream's ratio"),
+    (
+        "stream_async",
+        "cpu_ms",
+        "gap_over_floor",
+        0.05,
+        "what it adds above its floor at most 0.05 above what the sync stream adds above its own",
+    ),
     ("paced", "cpu_ms", "ratio", 0.55, "client CPU <= 0.55x the raw openai SDK"),
     ("reasoning_tools", "cpu_ms", "ratio", 0.70, "client CPU <= 0.70x the raw openai SDK (the stream target + 0.05)"),
     ("reasoning_tools", "cpu_ms", "gap", 0.05, "ratio at most 0.05 above the 2,000-chunk text stream's ratio"),
@@ -67,6 +87,7 @@ TARGETS = (
 )
 
 GAP_REFERENCES = {"plain_async": "plain", "stream_async": "stream", "reasoning_tools": "stream"}
+GAP_TITLES = {"plain_async": "plain reply", "stream_async": "stream"}
 
 
 def _log(started: float) -> Any:
@@ -137,7 +158,14 @@ def evaluate_targets(workloads: dict[str, dict[str, Any]]) -> list[dict[str, Any
         result = workloads.get(workload)
         if result is None:
             continue
-        if comparison == "gap":
+        if comparison == "gap_over_floor":
+            reference = workloads.get(GAP_REFERENCES[workload])
+            if reference is None or "floor" not in reference["summary"]["ratios"]:
+                continue
+            reference_over = _over_floor(reference, metric)["median"]
+            own_over = _over_floor(result, metric)
+            spread = {key: own_over[key] - reference_over for key in ("median", "p25", "p75")}
+        elif comparison == "gap":
             reference = workloads.get(GAP_REFERENCES[workload])
             if reference is None:
                 continue
@@ -169,8 +197,28 @@ def evaluate_targets(workloads: dict[str, dict[str, Any]]) -> list[dict[str, Any
     return evaluated
 
 
+def _over_floor(result: dict[str, Any], metric: str) -> dict[str, float]:
+    """Per round, this package's ratio to the raw SDK less the floor's ratio: the median and quartiles."""
+    ratios = result["summary"]["ratios"]
+    ours, floor = ratios["aimlapi"][metric]["rounds"], ratios["floor"][metric]["rounds"]
+    return spread_of([own - least for own, least in zip(ours, floor, strict=True)])
+
+
+def floor_gaps(workloads: dict[str, dict[str, Any]]) -> dict[str, float]:
+    """For each async twin, its floor's median ratio less the sync floor's: what the HTTP stack alone adds."""
+    gaps = {}
+    for workload in ("plain_async", "stream_async"):
+        result, reference = workloads.get(workload), workloads.get(GAP_REFERENCES[workload])
+        if result is None or reference is None:
+            continue
+        own, other = result["summary"]["ratios"].get("floor"), reference["summary"]["ratios"].get("floor")
+        if own is not None and other is not None:
+            gaps[workload] = round(own["cpu_ms"]["median"] - other["cpu_ms"]["median"], 6)
+    return gaps
+
+
 def _format_value(comparison: str, value: float) -> str:
-    if comparison == "gap":
+    if comparison in ("gap", "gap_over_floor"):
         return f"{value:+.3f}"
     return f"{value:+.2f} ms" if comparison == "difference" else f"{value:.3f}x"
 
@@ -246,6 +294,18 @@ def to_markdown(report: dict[str, Any]) -> str:
             f"{_format_value(comparison, target['p25'])} - {_format_value(comparison, target['p75'])} | "
             f"{'yes' if target['met'] else '**no**'} |"
         )
+    gaps = floor_gaps({result["name"]: result for result in report["workloads"]})
+    if gaps:
+        shown = "; ".join(f"{GAP_TITLES[name]} {value:+.3f}" for name, value in gaps.items())
+        lines += [
+            "",
+            (
+                "A gap over the floor takes each workload's floor ratio (its request and bytes through the raw SDK's "
+                "client, nothing decoded; the floor row of its table) from this package's ratio before comparing. "
+                f"The async floors alone, less the sync floors: {shown}. That much of a plain gap is the HTTP "
+                "stack's async path, which every client of the SDK pays."
+            ),
+        ]
     for result in report["workloads"]:
         lines += ["", f"## {result['title']}", "", result["description"], ""]
         settings = ", ".join(f"{key.replace('_', ' ')} {value}" for key, value in result["settings"].items())
@@ -323,6 +383,8 @@ def main(argv: list[str] | None = None) -> int:
     for target in report["targets"]:
         verdict = "met" if target["met"] else "MISSED"
         print(f"{verdict:6}  {_format_value(target['comparison'], target['value']):>10}  {target['target']}")
+    for name, value in floor_gaps({result["name"]: result for result in workloads}).items():
+        print(f"{'floor':6}  {value:>+10.3f}  async floor less sync floor, {GAP_TITLES[name]}")
     return 0
 
 

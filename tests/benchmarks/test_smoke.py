@@ -5,6 +5,7 @@
 
 import importlib.util
 import json
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 CONTENDERS = {"openai", "haystack", "aimlapi"}
 CHAT_WORKLOADS = {"plain", "plain_async", "stream", "stream_async", "paced", "reasoning_tools", "concurrent", "ttft"}
+FLOOR_WORKLOADS = {"plain", "plain_async", "stream", "stream_async", "paced"}
 
 
 def _load(name: str) -> ModuleType:
@@ -64,8 +66,10 @@ def test_quick_run_writes_results_json_and_markdown(tmp_path: Path) -> None:
     for name in CHAT_WORKLOADS:
         summary = workloads[name]["summary"]
         assert summary["baseline"] == "openai"
-        assert set(summary["contenders"]) == CONTENDERS
-        assert set(summary["ratios"]) == {"haystack", "aimlapi"}
+        # The floor (request and bytes, nothing decoded) is timed beside the contenders where targets compare to it.
+        floor = {"floor"} if name in FLOOR_WORKLOADS else set()
+        assert set(summary["contenders"]) == CONTENDERS | floor
+        assert set(summary["ratios"]) == {"haystack", "aimlapi"} | floor
         for figures in summary["contenders"].values():
             for spread in figures.values():
                 assert len(spread["rounds"]) == workloads[name]["settings"]["rounds"]
@@ -80,8 +84,10 @@ def test_quick_run_writes_results_json_and_markdown(tmp_path: Path) -> None:
         "plain",
         "plain_async",
         "plain_async",
+        "plain_async",
         "stream",
         "stream",
+        "stream_async",
         "stream_async",
         "stream_async",
         "paced",
@@ -107,6 +113,21 @@ def test_quick_run_writes_results_json_and_markdown(tmp_path: Path) -> None:
         },
         abs=1e-5,
     )
+
+    # A gap over the floor takes each workload's floor ratio from its own, round by round, before comparing.
+    def over_floor(name: str) -> list[float]:
+        ratios = workloads[name]["summary"]["ratios"]
+        ours, floor = ratios["aimlapi"]["cpu_ms"]["rounds"], ratios["floor"]["cpu_ms"]["rounds"]
+        return [own - least for own, least in zip(ours, floor, strict=True)]
+
+    over_floor_gaps = {t["workload"]: t["value"] for t in targets if t["comparison"] == "gap_over_floor"}
+    assert over_floor_gaps == pytest.approx(
+        {
+            "plain_async": statistics.median(over_floor("plain_async")) - statistics.median(over_floor("plain")),
+            "stream_async": statistics.median(over_floor("stream_async")) - statistics.median(over_floor("stream")),
+        },
+        abs=1e-5,
+    )
     # The embedder benchmark is folded in when benchmarks/embedders.py exists, and says why when it is skipped.
     assert "error" not in report["embedders"], report["embedders"]
     assert "skipped" in report["embedders"] or report["embedders"]["results"]
@@ -120,5 +141,8 @@ def test_quick_run_writes_results_json_and_markdown(tmp_path: Path) -> None:
         assert f"| {target['target']} |" in markdown
     assert "\n## Document embedders\n" in markdown
     assert "| AIMLAPIChatGenerator |" in markdown and "| Haystack OpenAIChatGenerator |" in markdown
-    # One verdict line per target on stdout.
-    assert len([line for line in completed.stdout.splitlines() if line.strip()]) == len(targets)
+    # One verdict line per target on stdout, then one per async twin for how far its floor is above the sync one.
+    printed = [line for line in completed.stdout.splitlines() if line.strip()]
+    assert len(printed) == len(targets) + 2
+    assert [line.split()[0] for line in printed[-2:]] == ["floor", "floor"]
+    assert "async floors alone, less the sync floors: plain reply " in markdown
