@@ -36,6 +36,7 @@ from openai import APIResponseValidationError, NotFoundError
 from .clients import build_client, client_options
 from .cost import CREDITS_PER_USD
 from .errors import error_message_from_body, redact
+from .explained_errors import name_every_request_not_found
 from .settings import default_api_key, resolve_base_url
 
 BILLING_PATH = "/v2/billing"
@@ -191,7 +192,8 @@ def fetch_balance(
     :param http_client_kwargs: Keyword arguments for the `httpx.Client` (a test's `transport`, a proxy).
     :returns: The balance.
     :raises ValueError: A missing key or a malformed setting, before anything is sent.
-    :raises openai.APIStatusError: The API refused (401 for a bad key; `NotFoundError` when neither endpoint exists).
+    :raises openai.APIStatusError: The API refused (401 for a bad key; `NotFoundError` when neither endpoint exists,
+        naming both URLs tried).
     :raises openai.APIConnectionError: The server could not be reached or did not answer in time.
     :raises openai.APIResponseValidationError: A 2xx answer that is not a balance.
     """
@@ -213,6 +215,8 @@ def fetch_balance(
             url = root + LEGACY_BALANCE_PATH
             try:
                 response = client.get(url, cast_to=httpx.Response)
-            except NotFoundError:
+            except NotFoundError as older_missing:
+                # The first 404 carries the server's message; its text names both URLs, so the fallback shows.
+                name_every_request_not_found(newer_missing, [older_missing])
                 raise newer_missing from None
         return _read_balance(response, url, secrets)
