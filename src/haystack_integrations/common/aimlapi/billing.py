@@ -37,7 +37,7 @@ from .clients import build_client, client_options
 from .cost import CREDITS_PER_USD
 from .errors import error_message_from_body, redact
 from .explained_errors import name_every_request_not_found
-from .settings import default_api_key, resolve_base_url
+from .settings import default_api_key, resolve_base_url, validate_base_url
 
 BILLING_PATH = "/v2/billing"
 LEGACY_BALANCE_PATH = "/v1/billing/balance"
@@ -199,7 +199,8 @@ def fetch_balance(
     """
     options = client_options(
         api_key=api_key if api_key is not None else default_api_key(),
-        api_base_url=resolve_base_url(api_base_url),
+        # Checked here, where it is known whether the URL came from the argument or from AIMLAPI_BASE_URL.
+        api_base_url=validate_base_url(resolve_base_url(api_base_url), from_environment=not api_base_url),
         timeout=timeout,
         max_retries=max_retries,
         extra_headers=None,
