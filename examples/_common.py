@@ -4,8 +4,9 @@
 """
 What every example shares: the check for a key, one line per failure, and plain words for what a server left out.
 
-An example calls `run(main)`: without `AIMLAPI_API_KEY` it prints one line and exits 2; an API, network or input
-error prints one line and exits 1; otherwise it exits with what `main` returns (0 for None).
+An example calls `run(main)`: without `AIMLAPI_API_KEY`, or with a malformed `AIMLAPI_BASE_URL`, `AIMLAPI_TIMEOUT` or
+`AIMLAPI_MAX_RETRIES`, it prints one line and exits 2, as the command line does for the same setup problems; an API,
+network or input error prints one line and exits 1; otherwise it exits with what `main` returns (0 for None).
 """
 
 import os
@@ -17,12 +18,36 @@ import openai
 from haystack.core.errors import PipelineRuntimeError
 from haystack.dataclasses import ChatMessage
 
+from haystack_integrations.common.aimlapi.settings import (
+    resolve_base_url,
+    resolve_max_retries,
+    resolve_timeout,
+    validate_base_url,
+)
+
 KEYS_PAGE = "https://aimlapi.com/app/keys"
 
 
 def server() -> str:
     """The base URL the components will use: `AIMLAPI_BASE_URL`, else AI/ML API's."""
     return os.environ.get("AIMLAPI_BASE_URL") or "https://api.aimlapi.com/v1"
+
+
+def setup_problem() -> str | None:
+    """
+    What is wrong with the settings the environment gives every component, or `None`.
+
+    These are the checks each component runs when it builds its client, before any request, and the errors the
+    command line reports as usage errors (exit 2). Run here first, they keep such a mistake from reading like a
+    failed call (exit 1).
+    """
+    try:
+        validate_base_url(resolve_base_url(None), from_environment=True)
+        resolve_timeout(None)
+        resolve_max_retries(None)
+    except ValueError as error:
+        return " ".join(str(error).split())
+    return None
 
 
 def run(main: Callable[[], int | None]) -> None:
@@ -32,6 +57,10 @@ def run(main: Callable[[], int | None]) -> None:
             f"error: AIMLAPI_API_KEY is not set. Create a key at {KEYS_PAGE}, then: export AIMLAPI_API_KEY=<key>",
             file=sys.stderr,
         )
+        sys.exit(2)
+    problem = setup_problem()
+    if problem is not None:
+        print(f"error: {problem}", file=sys.stderr)
         sys.exit(2)
     try:
         status = main()

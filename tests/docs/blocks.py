@@ -12,6 +12,8 @@ A fenced block's language decides what happens to it:
 - anything else (`console`, `text`, `json`, `yaml`, ...) is shown, not run.
 
 A line of Python ending in `# -> expected` must print `expected` (or, if it is an expression, have that repr).
+A comment `# SomeWarning: text` says the block emits that warning, its message starting with `text`; the warning is
+then caught and checked instead of reaching the test summary.
 An HTML comment on the line(s) just above a fence changes how it runs:
 
 - `<!-- not-run: reason -->` shows the block without running it; the reason is required;
@@ -33,6 +35,7 @@ RUNNABLE = {"python": "python", "py": "python", "bash": "bash", "sh": "bash", "s
 _FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`]*?)[ \t]*$")
 _MARKER = re.compile(r"^[ \t]*<!--[ \t]*(?P<name>not-run|llmock)[ \t]*:(?P<value>.*?)-->[ \t]*$")
 _EXPECTED = re.compile(r"#\s*->\s?(?P<expected>.*)$")
+_DECLARED_WARNING = re.compile(r"#\s*(?P<category>[A-Z]\w*Warning):\s?(?P<text>.*)$")
 
 
 @dataclass
@@ -174,6 +177,21 @@ def expected_outputs(code: str) -> dict[int, str]:
             match = _EXPECTED.match(token.string)
             if match:
                 found[token.start[0]] = match["expected"].strip()
+    return found
+
+
+def declared_warnings(code: str) -> list[tuple[str, str]]:
+    """
+    The warnings a Python block says it emits: `(category name, start of the message)` for each comment
+    `# SomeWarning: text`. Only the comment's first line counts, as the lines after it may show what only the real
+    API says (a suggestion from its full catalogue).
+    """
+    found: list[tuple[str, str]] = []
+    for token in tokenize.generate_tokens(io.StringIO(code).readline):
+        if token.type == tokenize.COMMENT:
+            match = _DECLARED_WARNING.match(token.string)
+            if match:
+                found.append((match["category"], match["text"].strip()))
     return found
 
 

@@ -7,15 +7,60 @@ import ast
 import io
 import os
 import subprocess
-from contextlib import redirect_stdout
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 from typing import Any
 
-from .blocks import Block, expected_outputs, matches
+from .blocks import Block, declared_warnings, expected_outputs, matches
 
 
 class DocLiesError(AssertionError):
     """A block printed something other than what its page says it prints."""
+
+
+@contextmanager
+def warnings_as_declared(block: Block) -> Iterator[None]:
+    """
+    Checks that a block emits each warning it declares (`# SomeWarning: text`), and keeps those out of the test
+    summary; any other warning is passed on as it was emitted, so nothing the block did not announce is hidden.
+    """
+    caught: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as recording:
+            warnings.simplefilter("always")
+            try:
+                yield
+            finally:
+                caught = list(recording)
+    except BaseException:
+        _pass_on(caught)  # the block failed: its own error is the news, and every warning goes on as it was
+        raise
+    unmatched = list(caught)
+    for category, text in declared_warnings(block.code):
+        found = next(
+            (
+                seen
+                for seen in unmatched
+                if seen.category.__name__ == category and matches(f"{text}...", str(seen.message))
+            ),
+            None,
+        )
+        if found is None:
+            _pass_on(unmatched)
+            emitted = "; ".join(f"{seen.category.__name__}: {seen.message}" for seen in caught) or "none"
+            raise DocLiesError(
+                f"{block.where}: the block says it warns\n    {category}: {text}\nbut it emitted {emitted}"
+            )
+        unmatched.remove(found)
+    _pass_on(unmatched)
+
+
+def _pass_on(caught: list[warnings.WarningMessage]) -> None:
+    """Emits recorded warnings again, now that the caller's filters (pytest's summary) are back in place."""
+    for seen in caught:
+        warnings.warn_explicit(seen.message, seen.category, seen.filename, seen.lineno, source=seen.source)
 
 
 def run_python(block: Block, namespace: dict[str, Any]) -> str:
@@ -23,8 +68,14 @@ def run_python(block: Block, namespace: dict[str, Any]) -> str:
     Runs a Python block in `namespace` and returns what it printed.
 
     Each top-level statement runs on its own so a `# -> expected` comment is checked against that statement's own
-    output (or, for an expression that prints nothing, its repr). Line numbers in tracebacks are the page's.
+    output (or, for an expression that prints nothing, its repr). Line numbers in tracebacks are the page's. A
+    warning the block declares (`# SomeWarning: text`) must be emitted; see `warnings_as_declared`.
     """
+    with warnings_as_declared(block):
+        return _run_python_statements(block, namespace)
+
+
+def _run_python_statements(block: Block, namespace: dict[str, Any]) -> str:
     tree = ast.parse(block.code, filename=block.source)
     expected = expected_outputs(block.code)
     printed = io.StringIO()

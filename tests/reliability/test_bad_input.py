@@ -243,7 +243,7 @@ BAD_CONFIGURATIONS = [
     BadConfiguration(
         "AIMLAPI_BASE_URL without a scheme",
         ValueError,
-        "is not an absolute http(s) URL",
+        "AIMLAPI_BASE_URL is 'localhost:8080/v1', which is not an absolute http(s) URL",
         env={"AIMLAPI_BASE_URL": "localhost:8080/v1"},
     ),
     BadConfiguration(

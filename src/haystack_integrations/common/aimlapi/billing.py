@@ -36,7 +36,8 @@ from openai import APIResponseValidationError, NotFoundError
 from .clients import build_client, client_options
 from .cost import CREDITS_PER_USD
 from .errors import error_message_from_body, redact
-from .settings import default_api_key, resolve_base_url
+from .explained_errors import name_every_request_not_found
+from .settings import default_api_key, resolve_base_url, validate_base_url
 
 BILLING_PATH = "/v2/billing"
 LEGACY_BALANCE_PATH = "/v1/billing/balance"
@@ -191,13 +192,15 @@ def fetch_balance(
     :param http_client_kwargs: Keyword arguments for the `httpx.Client` (a test's `transport`, a proxy).
     :returns: The balance.
     :raises ValueError: A missing key or a malformed setting, before anything is sent.
-    :raises openai.APIStatusError: The API refused (401 for a bad key; `NotFoundError` when neither endpoint exists).
+    :raises openai.APIStatusError: The API refused (401 for a bad key; `NotFoundError` when neither endpoint exists,
+        naming both URLs tried).
     :raises openai.APIConnectionError: The server could not be reached or did not answer in time.
     :raises openai.APIResponseValidationError: A 2xx answer that is not a balance.
     """
     options = client_options(
         api_key=api_key if api_key is not None else default_api_key(),
-        api_base_url=resolve_base_url(api_base_url),
+        # Checked here, where it is known whether the URL came from the argument or from AIMLAPI_BASE_URL.
+        api_base_url=validate_base_url(resolve_base_url(api_base_url), from_environment=not api_base_url),
         timeout=timeout,
         max_retries=max_retries,
         extra_headers=None,
@@ -213,6 +216,8 @@ def fetch_balance(
             url = root + LEGACY_BALANCE_PATH
             try:
                 response = client.get(url, cast_to=httpx.Response)
-            except NotFoundError:
+            except NotFoundError as older_missing:
+                # The first 404 carries the server's message; its text names both URLs, so the fallback shows.
+                name_every_request_not_found(newer_missing, [older_missing])
                 raise newer_missing from None
         return _read_balance(response, url, secrets)

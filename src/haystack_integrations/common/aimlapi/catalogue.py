@@ -553,7 +553,7 @@ class ModelCatalogue:
                 f"http_client_kwargs must be a dict of httpx.Client arguments, got {type(http_client_kwargs).__name__}."
             )
         self.api_key = api_key if api_key is not None else Secret.from_env_var(API_KEY_ENV, strict=False)
-        self.api_base_url = validate_base_url(resolve_base_url(api_base_url))
+        self.api_base_url = validate_base_url(resolve_base_url(api_base_url), from_environment=not api_base_url)
         self.timeout = resolve_timeout(timeout)
         self.max_retries = resolve_max_retries(max_retries)
         self.extra_headers = dict(extra_headers) if extra_headers else None

@@ -12,6 +12,7 @@ exception the SDK raised, which keeps its type (`openai.APIConnectionError`, `op
 
 import re
 import socket
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -124,14 +125,48 @@ def not_found_hint(base_url: str) -> str | None:
     )
 
 
-def _endpoint_named(error: NotFoundError) -> str | None:
-    """The sentence naming the request that met a 404 (method and URL, without credentials or query)."""
+def request_named(error: OpenAIError) -> str | None:
+    """
+    The request an error met, as method and URL without credentials or query (`GET https://host/v2/billing`).
+
+    :param error: An exception the SDK raised for a request.
+    :returns: The words, or `None` when the exception carries no request.
+    """
     request = getattr(error, "request", None)
     url = getattr(request, "url", None)
     if url is None:
         return None
     parts = urlsplit(redact_url_userinfo(str(url)))
-    return f"The request was {request.method} {parts.scheme}://{parts.netloc}{parts.path}."  # type: ignore[union-attr]
+    return f"{request.method} {parts.scheme}://{parts.netloc}{parts.path}"  # type: ignore[union-attr]
+
+
+def _endpoint_named(error: NotFoundError) -> str | None:
+    """The sentence naming the request that met a 404 (method and URL, without credentials or query)."""
+    named = request_named(error)
+    return None if named is None else f"The request was {named}."
+
+
+def name_every_request_not_found(error: NotFoundError, fallbacks: Sequence[NotFoundError]) -> None:
+    """
+    Rewrites the text of a 404 in place to name every request that met one, when fallbacks were tried after it.
+
+    A message naming only the first request reads as if no fallback had been tried. The text keeps the server's own
+    message of `error`; the sentence naming its one request is replaced by one naming them all, in order.
+
+    :param error: The first request's `NotFoundError`, the one that is raised.
+    :param fallbacks: The `NotFoundError`s of the requests tried after it, in order.
+    """
+    tried = [named for named in map(request_named, (error, *fallbacks)) if named is not None]
+    if len(tried) < 2:  # one request is named as every 404 names it
+        return
+    message = error.message.rstrip()
+    single = _endpoint_named(error)
+    if single is not None and message.endswith(single):
+        message = message[: -len(single)].rstrip()
+    separator = " " if message.endswith((".", "!", "?")) else ". "
+    text = f"{message}{separator}The requests were {', then '.join(tried)}; each answered 404."
+    error.message = text
+    error.args = (text,)
 
 
 def explain_request_error(error: OpenAIError, *, base_url: str, max_retries: int, timeout: object) -> None:

@@ -53,8 +53,17 @@ def resolve_base_url(api_base_url: str | None) -> str:
     return os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
 
 
-def validate_base_url(url: str) -> str:
-    """Check that `url` is an absolute http(s) URL and return it without a trailing slash."""
+def validate_base_url(url: str, *, from_environment: bool | None = None) -> str:
+    """
+    Check that `url` is an absolute http(s) URL and return it without a trailing slash.
+
+    The error names where the URL came from, `AIMLAPI_BASE_URL` or `api_base_url`, so that it names what to change.
+
+    :param url: The base URL.
+    :param from_environment: Whether `url` was read from `AIMLAPI_BASE_URL`. `None` (where it is no longer known)
+        takes a value equal to the variable's as read from it: a component resolves its URL at construction, so that
+        `to_dict` records it, but checks it only when its client is built.
+    """
     problem = None
     if not isinstance(url, str):
         problem = f"is a {type(url).__name__}, not a str"
@@ -71,6 +80,13 @@ def validate_base_url(url: str) -> str:
                 problem = "has a port that is not a number from 0 to 65535"
     if problem is not None:
         shown = redact_url_userinfo(url) if isinstance(url, str) else url  # a password in a URL is still a secret
+        if from_environment is None:
+            from_environment = isinstance(url, str) and url == os.environ.get(BASE_URL_ENV)
+        if from_environment:
+            raise ValueError(
+                f"{BASE_URL_ENV} is {shown!r}, which {problem}. Set it to a URL like {DEFAULT_BASE_URL!r}, or unset "
+                "it to use that one."
+            )
         raise ValueError(
             f"api_base_url {shown!r} {problem}. Pass something like {DEFAULT_BASE_URL!r}, or set {BASE_URL_ENV} to one."
         )
