@@ -9,11 +9,17 @@ Usage:
 ```bash
 python benchmarks/floor.py              # 2,000-chunk stream, 15 rounds of 2 requests per contender
 python benchmarks/floor.py --rounds 5
+python benchmarks/floor.py --busy-us 20  # the floor readers spin 20 us per piece read; the spin is left out
 ```
 
 No client that reads a stream through the SDK's HTTP stack can cost less than the floor, so the floor bounds every
 ratio `run.py` reports for streams. The async floor is the higher one: the HTTP stack's async path (anyio, the event
 loop) costs more per chunk than its blocking path, while the SDK's own per-chunk work is the same in both.
+
+The floor is the cost of a reader that does nothing with the bytes. On an unpaced stream a reader that works on
+each piece finds more of the server's bytes waiting at each wake-up and pays the HTTP stack less per chunk;
+`--busy-us` shows how much less, by making the floor readers spin that long per piece and leaving the spin out of
+their figures.
 """
 
 import argparse
@@ -45,7 +51,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--words", type=int, default=2000)
+    parser.add_argument("--busy-us", type=float, default=0.0, help="CPU to spend per piece read by the floor readers")
     args = parser.parse_args()
+    busy = args.busy_us / 1e6
+    pieces = [0]
+
+    def work() -> None:
+        pieces[0] += 1
+        if busy:
+            until = time.process_time() + busy
+            while time.process_time() < until:
+                pass
+
     with LLMockServer() as server:
         server.scenario({"type": "reply", "text": " ".join(f"w{i}" for i in range(args.words)), "times": None})
         client = _sdk_client(server.url)
@@ -57,7 +74,7 @@ def main() -> None:
             response = client.post("/chat/completions", body=_body(), cast_to=httpx.Response, stream=True)
             try:
                 for _ in response.iter_raw():
-                    pass
+                    work()
             finally:
                 response.close()
 
@@ -65,7 +82,7 @@ def main() -> None:
             response = await async_client.post("/chat/completions", body=_body(), cast_to=httpx.Response, stream=True)
             try:
                 async for _ in response.aiter_raw():
-                    pass
+                    work()
             finally:
                 await response.aclose()
 
@@ -80,10 +97,12 @@ def main() -> None:
         seconds: dict[str, list[float]] = {name: [] for name in calls}
         for _ in range(args.rounds):
             for name, call in calls.items():
+                pieces[0] = 0
                 started = time.process_time()
                 call()
                 call()
-                seconds[name].append((time.process_time() - started) / 2)
+                spun = pieces[0] * busy if name.startswith("floor") else 0.0
+                seconds[name].append((time.process_time() - started - spun) / 2)
         loop.run_until_complete(async_client.close())
         loop.close()
         client.close()
@@ -91,7 +110,8 @@ def main() -> None:
     def ratio(name: str, baseline: str) -> float:
         return statistics.median(a / b for a, b in zip(seconds[name], seconds[baseline], strict=True))
 
-    print(f"{args.words:,}-chunk stream, {args.rounds} rounds of 2 requests; client CPU, medians\n")
+    spin = f", the floor readers spinning {args.busy_us:g} us per piece (left out)" if busy else ""
+    print(f"{args.words:,}-chunk stream, {args.rounds} rounds of 2 requests{spin}; client CPU, medians\n")
     print("| contender | client CPU per request (ms) | ratio to the raw SDK |")
     print("| --- | ---: | ---: |")
     for name, baseline in (("sdk", "sdk"), ("floor", "sdk"), ("sdk_async", "sdk_async"), ("floor_async", "sdk_async")):

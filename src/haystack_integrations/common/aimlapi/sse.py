@@ -33,7 +33,7 @@ _DECODER = json.JSONDecoder()
 
 
 # The standard library's parser. `orjson` was measured as an optional extra: it saved 1-2 us of the 12 us this
-# package spends per chunk (about 2% of a stream's client CPU), less than the run-to-run noise, so it was not kept.
+# package then spent per chunk (about 2% of a stream's client CPU), less than the run-to-run noise, so it was not kept.
 def loads(data: str | bytes) -> Any:
     """Parse JSON. Raises `ValueError` for anything else, also for nesting too deep to parse."""
     try:
