@@ -78,6 +78,43 @@ def test_url_with_credentials_and_a_bad_port_is_not_printed_either(capsys: pytes
     assert PASSWORD not in err  # not even in the --debug traceback
 
 
+@pytest.mark.parametrize("command", [["chat", "Hi"], ["models"], ["balance"]])
+@pytest.mark.parametrize(
+    ("where", "expected"),
+    [
+        (
+            "option",
+            (
+                "aimlapi-haystack: error: --base-url '127.0.0.1:9/v1' is not an absolute http(s) URL. Pass "
+                "something like 'https://api.aimlapi.com/v1', or set AIMLAPI_BASE_URL to one."
+            ),
+        ),
+        (
+            "environment",
+            (
+                "aimlapi-haystack: error: AIMLAPI_BASE_URL is '127.0.0.1:9/v1', which is not an absolute http(s) "
+                "URL. Set it to a URL like 'https://api.aimlapi.com/v1', or unset it to use that one."
+            ),
+        ),
+    ],
+)
+def test_a_url_without_a_scheme_is_a_usage_error_naming_where_it_came_from(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: list[str],
+    where: str,
+    expected: str,
+) -> None:
+    # The error names what the user typed: the option, or the variable; not the components' `api_base_url`.
+    if where == "option":
+        code, _, err = run_main(capsys, *command, "--base-url", "127.0.0.1:9/v1")
+    else:
+        monkeypatch.setenv("AIMLAPI_BASE_URL", "127.0.0.1:9/v1")
+        code, _, err = run_main(capsys, *command)
+    assert code == 2
+    assert one_error_line(err) == expected
+
+
 # --- prompts whose bytes are not UTF-8 ------------------------------------------------------------------------------
 
 

@@ -135,7 +135,7 @@ def test_unreachable_catalogue_exits_1_and_debug_shows_the_traceback(
 @pytest.mark.parametrize(
     ("case", "text"),
     [
-        (("models", "--base-url", "localhost:8080"), "api_base_url 'localhost:8080' is not an absolute http(s)"),
+        (("models", "--base-url", "localhost:8080"), "--base-url 'localhost:8080' is not an absolute http(s)"),
         (("models", "--base-url", "http://127.0.0.1:abc/v1"), "has a port that is not a number"),
         (("AIMLAPI_BASE_URL=http://127.0.0.1:9/v1\n", "models"), "contains whitespace"),
         (("AIMLAPI_TIMEOUT=soon", "models"), "AIMLAPI_TIMEOUT='soon' is not a number"),

@@ -39,6 +39,7 @@ from haystack_integrations.common.aimlapi.settings import (
     MAX_RETRIES_ENV,
     TIMEOUT_ENV,
     resolve_base_url,
+    validate_base_url,
 )
 
 from .output import ReplyPrinter, dimmed, is_terminal, json_line, models_table, one_line, summary_line
@@ -121,6 +122,10 @@ def _check_base_url(args: argparse.Namespace) -> None:
             f"of the AI/ML API key, so the URL is refused: remove the 'user:password@' part. The key is read from "
             f"{API_KEY_ENV}; a proxy that needs a login goes in HTTPS_PROXY."
         )
+    try:  # here rather than when the component is built, so that the error names the option the URL came from
+        validate_base_url(url, from_environment=not args.base_url, given_as="--base-url")
+    except ValueError as error:
+        raise _UsageError(str(error)) from None
 
 
 def _require_key() -> None:

@@ -53,16 +53,18 @@ def resolve_base_url(api_base_url: str | None) -> str:
     return os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
 
 
-def validate_base_url(url: str, *, from_environment: bool | None = None) -> str:
+def validate_base_url(url: str, *, from_environment: bool | None = None, given_as: str = "api_base_url") -> str:
     """
     Check that `url` is an absolute http(s) URL and return it without a trailing slash.
 
-    The error names where the URL came from, `AIMLAPI_BASE_URL` or `api_base_url`, so that it names what to change.
+    The error names where the URL came from, `AIMLAPI_BASE_URL` or the argument, so that it names what to change.
 
     :param url: The base URL.
     :param from_environment: Whether `url` was read from `AIMLAPI_BASE_URL`. `None` (where it is no longer known)
         takes a value equal to the variable's as read from it: a component resolves its URL at construction, so that
         `to_dict` records it, but checks it only when its client is built.
+    :param given_as: What the error calls the argument `url` was given as, when it did not come from the variable:
+        `api_base_url` for a component, `--base-url` for the command line.
     """
     problem = None
     if not isinstance(url, str):
@@ -88,7 +90,7 @@ def validate_base_url(url: str, *, from_environment: bool | None = None) -> str:
                 "it to use that one."
             )
         raise ValueError(
-            f"api_base_url {shown!r} {problem}. Pass something like {DEFAULT_BASE_URL!r}, or set {BASE_URL_ENV} to one."
+            f"{given_as} {shown!r} {problem}. Pass something like {DEFAULT_BASE_URL!r}, or set {BASE_URL_ENV} to one."
         )
     return url.rstrip("/")
 
