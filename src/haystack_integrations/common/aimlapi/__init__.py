@@ -4,6 +4,13 @@
 """Everything about AI/ML API that is not about Haystack: settings, clients, errors, finish reasons, cost and the
 model catalogue."""
 
+# `openai` first, before the modules below pull in `httpx` and the whole of `haystack`. Measured on CPython 3.11 with
+# glibc, the same modules imported in this order take 4,000-6,000 fewer page faults: the chat generator's import fell
+# from 1.07x to 1.03x the CPU of Haystack's own generator (`benchmarks/run.py --only import`), the embedders' by about
+# a tenth. Each entry package of `haystack_integrations` starts the same way; the modules import `openai` again
+# where they use it. `tests/common/test_import_order.py` keeps the order.
+import openai  # noqa: F401
+
 from .catalogue import (
     CatalogueError,
     ModelCatalogue,

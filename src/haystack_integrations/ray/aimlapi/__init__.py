@@ -9,6 +9,9 @@ Importing this package does not import Ray: the callables work on any pandas, nu
 `ClusterLimiter` needs Ray (`pip install "aimlapi-haystack[ray]>=4.1"`).
 """
 
+# `openai` before anything imports `haystack`: see haystack_integrations/common/aimlapi/__init__.py.
+import openai  # noqa: F401
+
 from .chat import AIMLAPIChatCallable
 from .embedding import AIMLAPIEmbeddingCallable
 from .limiter import ClusterLimiter
