@@ -201,8 +201,8 @@ def _floor_reply(client: OpenAI, model: str, expected: str) -> str | None:
     return expected if response.status_code == 200 and response.read().endswith(b"}") else None
 
 
-def _floor_stream(client: OpenAI, model: str, expected: str) -> str | None:
-    """The stream's floor: `expected` when the last bytes read held `[DONE]`."""
+def _floor_stream(client: OpenAI, model: str, expected: str, on_piece: Callable[[], None] | None = None) -> str | None:
+    """The stream's floor: `expected` when the last bytes read held `[DONE]`. `on_piece` runs for each piece read."""
     response = client.post(
         "/chat/completions", body=_floor_body(model, stream=True), cast_to=httpx.Response, stream=True
     )
@@ -210,6 +210,8 @@ def _floor_stream(client: OpenAI, model: str, expected: str) -> str | None:
     try:
         for piece in response.iter_raw():
             last = piece
+            if on_piece is not None:
+                on_piece()
     finally:
         response.close()
     return expected if b"[DONE]" in last else None
@@ -220,7 +222,9 @@ async def _floor_reply_async(client: AsyncOpenAI, model: str, expected: str) -> 
     return expected if response.status_code == 200 and (await response.aread()).endswith(b"}") else None
 
 
-async def _floor_stream_async(client: AsyncOpenAI, model: str, expected: str) -> str | None:
+async def _floor_stream_async(
+    client: AsyncOpenAI, model: str, expected: str, on_piece: Callable[[], None] | None = None
+) -> str | None:
     response = await client.post(
         "/chat/completions", body=_floor_body(model, stream=True), cast_to=httpx.Response, stream=True
     )
@@ -228,6 +232,8 @@ async def _floor_stream_async(client: AsyncOpenAI, model: str, expected: str) ->
     try:
         async for piece in response.aiter_raw():
             last = piece
+            if on_piece is not None:
+                on_piece()
     finally:
         await response.aclose()
     return expected if b"[DONE]" in last else None

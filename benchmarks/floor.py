@@ -31,20 +31,22 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-from chat import _async_sdk_client, _async_sdk_stream_text, _ChunkCounter, _sdk_client, _sdk_messages, _sdk_stream_text  # noqa: E402
+from chat import (  # noqa: E402
+    _async_sdk_client,
+    _async_sdk_stream_text,
+    _ChunkCounter,
+    _floor_stream,
+    _floor_stream_async,
+    _sdk_client,
+    _sdk_stream_text,
+)
 from servers import LLMockServer  # noqa: E402
 
 MODEL = "bench/floor"
-
-
-def _body() -> dict[str, Any]:
-    return {"model": MODEL, "messages": _sdk_messages(), "stream": True, "stream_options": {"include_usage": True}}
 
 
 def main() -> None:
@@ -70,27 +72,11 @@ def main() -> None:
         loop = asyncio.new_event_loop()
         counter = _ChunkCounter()
 
-        def floor() -> None:
-            response = client.post("/chat/completions", body=_body(), cast_to=httpx.Response, stream=True)
-            try:
-                for _ in response.iter_raw():
-                    work()
-            finally:
-                response.close()
-
-        async def floor_async() -> None:
-            response = await async_client.post("/chat/completions", body=_body(), cast_to=httpx.Response, stream=True)
-            try:
-                async for _ in response.aiter_raw():
-                    work()
-            finally:
-                await response.aclose()
-
         calls: dict[str, Callable[[], Any]] = {
             "sdk": lambda: _sdk_stream_text(client, MODEL, counter),
-            "floor": floor,
+            "floor": lambda: _floor_stream(client, MODEL, "", work),
             "sdk_async": lambda: loop.run_until_complete(_async_sdk_stream_text(async_client, MODEL, counter)),
-            "floor_async": lambda: loop.run_until_complete(floor_async()),
+            "floor_async": lambda: loop.run_until_complete(_floor_stream_async(async_client, MODEL, "", work)),
         }
         for call in calls.values():
             call()

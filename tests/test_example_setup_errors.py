@@ -6,23 +6,14 @@
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-EXAMPLES = Path(__file__).parent.parent / "examples"
+from tests.test_examples import run_example
 
 
 def _run(name: str, *args: str, **settings: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "AIMLAPI_API_KEY": "sk-example", **settings}
-    return subprocess.run(
-        [sys.executable, str(EXAMPLES / name), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        check=False,
-    )
+    return run_example(name, *args, env={**os.environ, "AIMLAPI_API_KEY": "sk-example", **settings})
 
 
 def test_a_base_url_without_a_scheme_exits_2_in_one_line() -> None:
@@ -68,14 +59,7 @@ def test_a_malformed_timeout_or_retry_count_exits_2_too(setting: str, value: str
 
 def test_a_missing_key_is_still_reported_first() -> None:
     env = {key: value for key, value in os.environ.items() if key != "AIMLAPI_API_KEY"}
-    result = subprocess.run(
-        [sys.executable, str(EXAMPLES / "chat.py"), "Hi"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**env, "AIMLAPI_BASE_URL": "127.0.0.1:8765/v1"},
-        check=False,
-    )
+    result = run_example("chat.py", "Hi", env={**env, "AIMLAPI_BASE_URL": "127.0.0.1:8765/v1"})
 
     assert result.returncode == 2
     assert result.stderr.startswith("error: AIMLAPI_API_KEY is not set.")

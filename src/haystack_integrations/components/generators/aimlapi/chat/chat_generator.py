@@ -299,15 +299,6 @@ def _read_chunks(source: Any, assembler: StreamAssembler) -> Iterator[Any]:
         raise assembler.interrupted(error) from error
 
 
-async def _read_chunks_async(source: Any, assembler: StreamAssembler) -> AsyncIterator[Any]:
-    """`_read_chunks` for an asynchronous stream."""
-    try:
-        async for chunk in source:
-            yield _as_data(chunk)
-    except _STREAM_ERRORS as error:
-        raise assembler.interrupted(error) from error
-
-
 def _set_client_request_id(api_args: dict[str, Any], init_headers: Mapping[str, Any] | None) -> bool:
     """
     Give the call its `X-Client-Request-Id`: `generation_kwargs["client_request_id"]`, else the header set in this
